@@ -86,8 +86,22 @@ BRANDS = (
 N_BRANDS = len(BRANDS)
 _TIER_PRICE_FACTOR = np.array([0.5, 0.95, 1.7, 3.0])
 _ADJECTIVES = (
-    "Gentle", "Radiant", "Hydra", "Velvet", "Pure", "Glow", "Calm", "Silk",
-    "Bright", "Daily", "Barrier", "Dew", "Matte", "Bloom", "Clear", "Soft",
+    "Gentle",
+    "Radiant",
+    "Hydra",
+    "Velvet",
+    "Pure",
+    "Glow",
+    "Calm",
+    "Silk",
+    "Bright",
+    "Daily",
+    "Barrier",
+    "Dew",
+    "Matte",
+    "Bloom",
+    "Clear",
+    "Soft",
 )
 
 
@@ -124,7 +138,8 @@ class Catalog:
     def describe(self, product: int) -> str:
         """One-line description of a product, for notebooks and logs."""
         cat = CATEGORY_NAMES[self.category[product]]
-        good = [s for s, v in zip(SKIN_TYPES, self.suitability[product]) if v >= 0.5]
+        fits = zip(SKIN_TYPES, self.suitability[product], strict=True)
+        good = [skin for skin, value in fits if value >= 0.5]
         return (
             f"{self.names[product]} ({cat}, ${self.price[product]:.0f}, "
             f"{TIERS[self.tier[product]]}, rating {self.rating[product]:.1f}, "
@@ -147,7 +162,10 @@ def make_catalog(n_products: int, seed: int) -> Catalog:
 
     # Categories cycle first so that even a small catalog covers every shelf.
     category = np.concatenate(
-        [np.arange(min(p, N_CATEGORIES)), rng.integers(0, N_CATEGORIES, max(0, p - N_CATEGORIES))]
+        [
+            np.arange(min(p, N_CATEGORIES)),
+            rng.integers(0, N_CATEGORIES, max(0, p - N_CATEGORIES)),
+        ]
     ).astype(np.int64)
     category = category[rng.permutation(p)]
     brand = rng.integers(0, N_BRANDS, p).astype(np.int64)
@@ -169,11 +187,13 @@ def make_catalog(n_products: int, seed: int) -> Catalog:
     for i in range(p):
         order = rng.permutation(N_SKIN_TYPES)
         n_good = 1 + rng.binomial(2, 0.55 - 0.35 * hype[i])
-        n_bad = rng.binomial(2, 0.35 + 0.45 * hype[i])
+        n_bad = rng.binomial(3, 0.3 + 0.5 * hype[i])
         n_bad = min(n_bad, N_SKIN_TYPES - n_good)
         suitability[i, order[:n_good]] = 0.9
         suitability[i, order[n_good : n_good + n_bad]] = 0.15
-    suitability = np.clip(suitability + rng.normal(0.0, 0.04, suitability.shape), 0.0, 1.0)
+    suitability = np.clip(
+        suitability + rng.normal(0.0, 0.04, suitability.shape), 0.0, 1.0
+    )
 
     # Concerns: drawn from what the category tends to address.
     concerns = np.zeros((p, N_CONCERNS), dtype=bool)
@@ -185,7 +205,9 @@ def make_catalog(n_products: int, seed: int) -> Catalog:
 
     rating = np.clip(4.2 + rng.normal(0.0, 0.35, p), 2.5, 5.0)
     afford = -np.log(price / 35.0)
-    pop_score = 1.2 * (rating - 4.2) + 1.5 * hype + 0.4 * afford + rng.normal(0.0, 0.5, p)
+    pop_score = (
+        1.2 * (rating - 4.2) + 1.5 * hype + 0.4 * afford + rng.normal(0.0, 0.5, p)
+    )
     popularity = 1.0 / (1.0 + np.exp(-pop_score))
 
     adjectives = rng.integers(0, len(_ADJECTIVES), p)

@@ -36,33 +36,40 @@ class RewardWeights:
                 raise invalid(f"reward_weights.{name}", value, "a finite number >= 0")
         if self.click == 0 and self.cart == 0 and self.purchase == 0:
             raise invalid(
-                "reward_weights", (self.click, self.cart, self.purchase),
+                "reward_weights",
+                (self.click, self.cart, self.purchase),
                 "weights with at least one positive value",
             )
 
     @classmethod
     def from_any(cls, value) -> RewardWeights:
-        """Accept a ``RewardWeights``, a mapping or a 3-sequence (click, cart, purchase)."""
+        """Accept a ``RewardWeights``, a mapping or 3 numbers (click, cart, purchase)."""
         if isinstance(value, RewardWeights):
             return value
         if isinstance(value, dict):
             unknown = set(value) - {"click", "cart", "purchase"}
             if unknown:
                 raise invalid(
-                    "reward_weights", value,
+                    "reward_weights",
+                    value,
                     "a mapping with keys among 'click', 'cart', 'purchase'",
                 )
             return cls(**value)
         if isinstance(value, list | tuple) and len(value) == 3:
             return cls(*value)
         raise invalid(
-            "reward_weights", value,
+            "reward_weights",
+            value,
             "a RewardWeights, a dict with click/cart/purchase, or 3 numbers",
         )
 
 
 def _check_int(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
         raise invalid(name, value, f"an integer from {low} to {high}")
 
 
@@ -85,7 +92,7 @@ class ShopConfig:
     horizon: int = 20
     """Most recommendations in one session; reaching it truncates the session."""
     reward_mode: str = "funnel"
-    """'funnel' (weighted click, cart, purchase), 'revenue' (dollars) or 'suitability'."""
+    """'funnel' (weighted funnel), 'revenue' (dollars) or 'suitability'."""
     reward_weights: RewardWeights = field(default_factory=RewardWeights)
     """Weights of click, cart and purchase in 'funnel' and 'suitability' modes."""
     leave_prob: float = 0.03
@@ -97,7 +104,9 @@ class ShopConfig:
 
     def __post_init__(self) -> None:
         _check_int("n_products", self.n_products, 1, MAX_PRODUCTS)
-        if isinstance(self.catalog_seed, bool) or not isinstance(self.catalog_seed, int):
+        if isinstance(self.catalog_seed, bool) or not isinstance(
+            self.catalog_seed, int
+        ):
             raise invalid("catalog_seed", self.catalog_seed, "an integer")
         _check_float("long_term_strength", self.long_term_strength, 0.0, 5.0)
         _check_int("horizon", self.horizon, 1, 1000)
@@ -123,7 +132,8 @@ class ShopConfig:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(
-                f"config has unknown keys {sorted(unknown)}; allowed keys are {sorted(known)}"
+                f"config has unknown keys {sorted(unknown)}; "
+                f"allowed keys are {sorted(known)}"
             )
         data = dict(data)
         if "reward_weights" in data:

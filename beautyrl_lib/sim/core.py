@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from beautyrl_lib.sim import rng
-from beautyrl_lib.sim.catalog import N_CATEGORIES, N_SKIN_TYPES, Catalog, make_catalog
+from beautyrl_lib.sim.catalog import N_CATEGORIES, Catalog, make_catalog
 from beautyrl_lib.sim.config import ShopConfig
 from beautyrl_lib.sim.observation import COUNT_SCALE, OBS_DIM, OBS_LAYOUT, SPEND_SCALE
 from beautyrl_lib.sim.rewards import funnel_value
@@ -23,7 +23,6 @@ from beautyrl_lib.sim.shoppers import (
     POOR_FIT,
     ROUTINE_TARGET,
     SUITS,
-    ShopperProfile,
     response_probabilities,
     sample_profiles,
 )
@@ -124,8 +123,15 @@ class ShopCore:
         ``rows[:, None]`` with ``products`` (N, K) or (1, K) scores K each.
         """
         return response_probabilities(
-            self.catalog, self.profile, rows, products, self.trust,
-            self.remaining_budget, self.routine, self.fatigue, self.shown,
+            self.catalog,
+            self.profile,
+            rows,
+            products,
+            self.trust,
+            self.remaining_budget,
+            self.routine,
+            self.fatigue,
+            self.shown,
         )
 
     def expected_rewards(self, rows: np.ndarray | None = None) -> np.ndarray:
@@ -135,7 +141,9 @@ class ShopCore:
         """
         rows = self._all if rows is None else rows
         products = np.arange(self.catalog.n_products)[None, :]
-        p_click, p_cart, p_purchase = self.response_probabilities(rows[:, None], products)
+        p_click, p_cart, p_purchase = self.response_probabilities(
+            rows[:, None], products
+        )
         fit = self.catalog.suitability[products, self.profile.skin_type[rows][:, None]]
         return funnel_value(
             self.config, p_click, p_cart, p_purchase, self.catalog.price[products], fit
@@ -173,13 +181,20 @@ class ShopCore:
             poor = fit < POOR_FIT
             good = fit >= SUITS
             self.patience[r] += s * (
-                -0.5 * ~click
-                - 0.8 * (click & poor)
-                + 0.4 * (click & good)
+                -0.4 * ~click
+                - 1.0 * poor
+                - 1.5 * (click & poor)
+                + 1.0 * (click & good)
                 + 1.0 * (purchase & good)
-                - 1.5 * (purchase & poor)
+                - 3.0 * (purchase & poor)
             )
-            self.trust[r] -= s * (0.15 * (click & poor) + 0.35 * (purchase & poor))
+            trust = self.trust[r] + s * (
+                0.25 * (click & good)
+                - 0.3 * (click & poor)
+                + 0.3 * (purchase & good)
+                - 0.5 * (purchase & poor)
+            )
+            self.trust[r] = np.clip(trust, 0.0, 2.0)
             target = ROUTINE_TARGET[category]
             grow = purchase & (target >= 0)
             if grow.any():
@@ -238,12 +253,20 @@ class ShopCore:
         new.config, new.catalog, new.n = self.config, self.catalog, len(rows)
         new.profile = self.profile.take(rows)
         for name in (
-            "keys", "step_count", "patience", "trust", "remaining_budget", "spend",
-            "routine", "fatigue", "shown", "obs", "done",
+            "keys",
+            "step_count",
+            "patience",
+            "trust",
+            "remaining_budget",
+            "spend",
+            "routine",
+            "fatigue",
+            "shown",
+            "obs",
+            "done",
         ):
             setattr(new, name, getattr(self, name)[rows].copy())
         if keys is not None:
             new.keys = np.asarray(keys, dtype=np.uint64)
         new._all = np.arange(new.n)
         return new
-

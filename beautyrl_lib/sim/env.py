@@ -66,7 +66,10 @@ class BeautyShopEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
-        self, config: ShopConfig | None = None, render_mode: str | None = None, **overrides
+        self,
+        config: ShopConfig | None = None,
+        render_mode: str | None = None,
+        **overrides,
     ) -> None:
         if config is None:
             config = ShopConfig(**overrides)
@@ -154,9 +157,15 @@ class BeautyShopEnv(gym.Env):
         step = int(self._core.step_count[0])
         if not self._last:
             return f"step {step}: session started"
-        what = "bought" if self._last["purchase"] else (
-            "added to cart" if self._last["cart"] else (
-                "clicked" if self._last["click"] else "ignored"))
+        what = (
+            "bought"
+            if self._last["purchase"]
+            else (
+                "added to cart"
+                if self._last["cart"]
+                else ("clicked" if self._last["click"] else "ignored")
+            )
+        )
         name = self.catalog.names[self._last["product"]]
         return f"step {step}: recommended {name}; shopper {what}"
 
@@ -167,8 +176,10 @@ def _check_action(action, n_products: int) -> int:
     if isinstance(action, np.ndarray):
         if action.shape != () or not np.issubdtype(action.dtype, np.integer):
             raise invalid(
-                "action", f"array of shape {action.shape} and dtype {action.dtype}",
-                "a scalar integer product index", ActionError,
+                "action",
+                f"array of shape {action.shape} and dtype {action.dtype}",
+                "a scalar integer product index",
+                ActionError,
             )
         action = int(action)
     if not isinstance(action, int | np.integer):

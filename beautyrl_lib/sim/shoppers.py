@@ -14,13 +14,17 @@ stage a logistic probability:
 * click: category interest (plus routine boost, minus fatigue), hype, rating,
   brand affinity, whether the product addresses one of the shopper's concerns,
   the shopper's trust in the shop, and a penalty for prices far above what is
-  left of the budget. Fit with the skin barely matters here: a shopper cannot
-  tell from a thumbnail whether a product suits them.
-* add to cart given click: fit with the skin, concerns, brand, and price
-  against the shopper's price sensitivity; much less likely when the price is
-  above what is left of the budget.
-* purchase given cart: fit, rating, and price as a share of the remaining
-  budget; impossible when the price is above it.
+  left of the budget. Fit with the skin plays no part: a shopper cannot tell
+  from a thumbnail whether a product suits them, and hype pulls clicks
+  whatever the fit. A product already shown in the session is never clicked
+  again.
+* add to cart given click: fit with the skin (weakly: the product page tells
+  a little), concerns, hype (impulse), brand, and price against the shopper's
+  price sensitivity; much less likely when the price is above what is left of
+  the budget.
+* purchase given cart: rating and price as a share of the remaining budget;
+  impossible when the price is above it. Fit is only discovered after the
+  purchase, as regret.
 
 Calibration
 -----------
@@ -54,12 +58,15 @@ All are scaled by ``ShopConfig.long_term_strength`` (``s``); at ``s = 0`` the
 session is a sequence of independent draws and a myopic policy is close to
 optimal.
 
-* patience: an ignored recommendation costs ``0.5 s``; clicking a poor fit
-  (suitability < 0.35) costs ``0.8 s`` more; a clicked good fit restores
-  ``0.4 s``; a purchase that suits restores ``1 s``. At zero the shopper leaves.
-* mismatch regret: buying a poor fit lowers trust by ``0.35 s`` and patience
-  by ``1.5 s``; clicking a poor fit lowers trust by ``0.15 s``. Trust scales
-  every later click.
+* patience (starts between 2 and 5): an ignored recommendation costs
+  ``0.4 s``; showing a poor fit (suitability < 0.35) costs ``1 s`` whatever the
+  response; clicking a poor fit costs ``1.5 s`` more; a clicked good fit
+  (suitability >= 0.5) restores ``1 s``, and so does a purchase that suits. At
+  zero the shopper leaves (termination).
+* mismatch regret and trust: buying a poor fit costs ``3 s`` patience and
+  ``0.5 s`` trust; clicking a poor fit costs ``0.3 s`` trust; a clicked good fit
+  earns ``0.25 s`` and a suited purchase ``0.3 s``. Trust stays in [0, 2] and adds
+  ``2 (trust - 1)`` to every later click logit.
 * routines: buying a cleanser raises interest in toners by ``0.6 s``, and so on
   along ``ROUTINE_NEXT``.
 * budget: a purchase spends ``min(s, 1)`` times the price.
@@ -151,7 +158,9 @@ class ShopperProfile:
 
     def take(self, index: np.ndarray) -> ShopperProfile:
         """Copy of the rows ``index`` (used to clone shoppers for look-ahead)."""
-        return ShopperProfile(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        return ShopperProfile(
+            **{f.name: getattr(self, f.name)[index] for f in fields(self)}
+        )
 
     def put(self, slots: np.ndarray, other: ShopperProfile) -> None:
         """Write ``other``'s rows into ``slots`` in place."""
@@ -185,8 +194,10 @@ def sample_profiles(keys: np.ndarray, config: ShopConfig) -> ShopperProfile:
     concerns = concern_u < _CONCERN_P[age]
     declared = np.where(u(3) < config.declared_skin_prob, skin, UNKNOWN_SKIN)
 
-    budget = config.mean_budget * (1.0 + 0.4 * loyalty) * np.exp(
-        0.5 * rng.normal(keys, stream + 4)
+    budget = (
+        config.mean_budget
+        * (1.0 + 0.4 * loyalty)
+        * np.exp(0.5 * rng.normal(keys, stream + 4))
     )
     price_sensitivity = 0.15 + 0.8 * u(5)
     brand_affinity = 0.4 * np.stack(
@@ -198,7 +209,7 @@ def sample_profiles(keys: np.ndarray, config: ShopConfig) -> ShopperProfile:
         [rng.normal(keys, stream + 40 + c) for c in range(N_CATEGORIES)], axis=1
     )
     category_interest = np.clip(base + 0.3 * noise, 0.0, 1.2)
-    patience = 3.0 + 3.0 * u(6)
+    patience = 2.0 + 3.0 * u(6)
     return ShopperProfile(
         skin_type=skin,
         concerns=concerns,
@@ -245,27 +256,30 @@ def response_probabilities(
     fit = catalog.suitability[products, profile.skin_type[rows]]
     concern = (catalog.concerns[products] & profile.concerns[rows]).any(axis=-1)
     affinity = profile.brand_affinity[rows, catalog.brand[products]]
-    interest = profile.category_interest[rows, cat] + routine[rows, cat] - fatigue[rows, cat]
+    interest = (
+        profile.category_interest[rows, cat] + routine[rows, cat] - fatigue[rows, cat]
+    )
     left = np.maximum(remaining_budget[rows], 1e-6)
     over = price > left
     sensitivity = profile.price_sensitivity[rows]
 
     click_logit = (
-        -3.3
-        + 2.4 * interest
-        + 2.0 * catalog.hype[products]
-        + 0.7 * (catalog.rating[products] - 4.2)
+        -4.5
+        + 2.0 * interest
+        + 2.8 * catalog.hype[products]
+        + 0.5 * (catalog.rating[products] - 4.2)
         + affinity
         + 0.4 * concern
-        + 1.5 * (trust[rows] - 1.0)
+        + 2.0 * (trust[rows] - 1.0)
         - 0.8 * sensitivity * np.maximum(0.0, np.log(price / left))
     )
     p_click = _sigmoid(click_logit) * ~shown[rows, products]
 
     cart_logit = (
-        -1.6
-        + 2.2 * (fit - 0.55)
+        -1.5
+        + 0.8 * (fit - 0.55)
         + 0.8 * concern
+        + 0.8 * catalog.hype[products]
         + 0.3 * affinity
         - 0.9 * sensitivity * np.log(price / 35.0)
         - 2.5 * over
@@ -273,10 +287,7 @@ def response_probabilities(
     p_cart = _sigmoid(cart_logit)
 
     buy_logit = (
-        -0.7
-        + 1.0 * (fit - 0.55)
-        + 0.3 * (catalog.rating[products] - 4.2)
-        - 1.2 * sensitivity * price / left
+        -0.8 + 0.3 * (catalog.rating[products] - 4.2) - 1.2 * sensitivity * price / left
     )
     p_purchase = _sigmoid(buy_logit) * ~over
     return p_click, p_cart, p_purchase

@@ -7,7 +7,9 @@ import numpy as np
 from beautyrl_lib.errors import ActionError, ConfigError, invalid
 
 
-def check_actions(actions, n: int, n_products: int, param: str = "actions") -> np.ndarray:
+def check_actions(
+    actions, n: int, n_products: int, param: str = "actions"
+) -> np.ndarray:
     """Return ``actions`` as an int64 array of shape (n,), or raise ``ActionError``.
 
     Floats are refused rather than rounded: a float action almost always means
@@ -17,7 +19,9 @@ def check_actions(actions, n: int, n_products: int, param: str = "actions") -> n
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise invalid(param, f"array of dtype {arr.dtype}", "integers", ActionError)
     if arr.shape != (n,):
-        raise invalid(param, f"array of shape {arr.shape}", f"shape ({n},)", ActionError)
+        raise invalid(
+            param, f"array of shape {arr.shape}", f"shape ({n},)", ActionError
+        )
     if n and (arr.min() < 0 or arr.max() >= n_products):
         bad = arr[(arr < 0) | (arr >= n_products)][0]
         raise invalid(

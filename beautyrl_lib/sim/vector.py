@@ -43,13 +43,18 @@ class VectorShop(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP}
 
     def __init__(
-        self, config: ShopConfig | None = None, num_envs: int = 64, autoreset: bool = True
+        self,
+        config: ShopConfig | None = None,
+        num_envs: int = 64,
+        autoreset: bool = True,
     ) -> None:
         config = ShopConfig() if config is None else config
         if not isinstance(config, ShopConfig):
             raise invalid("config", config, "a ShopConfig or None")
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or not (
-            1 <= num_envs <= 1_000_000
+        if (
+            isinstance(num_envs, bool)
+            or not isinstance(num_envs, int)
+            or not (1 <= num_envs <= 1_000_000)
         ):
             raise invalid("num_envs", num_envs, "an integer from 1 to 1000000")
         self.config = config
@@ -63,7 +68,9 @@ class VectorShop(VectorEnv):
         self.observation_space = gym.vector.utils.batch_space(
             self.single_observation_space, num_envs
         )
-        self.action_space = gym.vector.utils.batch_space(self.single_action_space, num_envs)
+        self.action_space = gym.vector.utils.batch_space(
+            self.single_action_space, num_envs
+        )
         self._started = False
         self._slots = np.arange(num_envs)
 
@@ -81,7 +88,9 @@ class VectorShop(VectorEnv):
         """Start the sessions of a fixed cohort, one key per slot (evaluation)."""
         keys = np.asarray(keys, dtype=np.uint64)
         if keys.shape != (self.num_envs,):
-            raise invalid("keys", f"array of shape {keys.shape}", f"shape ({self.num_envs},)")
+            raise invalid(
+                "keys", f"array of shape {keys.shape}", f"shape ({self.num_envs},)"
+            )
         self.core.start(self._slots, keys)
         self._started = True
         return self.core.obs.copy(), {}
