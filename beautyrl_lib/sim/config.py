@@ -43,7 +43,7 @@ class RewardWeights:
 
     @classmethod
     def from_any(cls, value) -> RewardWeights:
-        """Accept a ``RewardWeights``, a mapping or 3 numbers (click, cart, purchase)."""
+        """Accept a ``RewardWeights``, a mapping, or 3 numbers (click, cart, buy)."""
         if isinstance(value, RewardWeights):
             return value
         if isinstance(value, dict):
