@@ -1,0 +1,280 @@
+"""Command line: ``python -m beautyrl_lib <command>`` (or ``beautyrl <command>``).
+
+Commands:
+
+* ``compare``: build and fit several policies, evaluate them on one cohort of
+  shoppers, print a table of metrics and optionally write them as JSON.
+* ``student-edition``: write the student edition of the course notebooks
+  (solutions replaced by stubs).
+
+Seeds in ``compare``: ``--seed S`` picks the evaluation cohort and the
+training seeds of the policies. The policy at position ``k`` of
+``POLICY_NAMES`` (random 0, popularity 1, greedy 2, bandit 3, ...) trains with
+seed ``S * 1000 + k``, so each policy has its own training shoppers and its
+numbers do not depend on which other policies are listed. Training seeds and
+cohort keys live in separate key spaces, so no policy trains on the cohort.
+
+Errors raised by the library print one line ``error: ...`` on stderr and exit
+with code 2, like command-line usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from beautyrl_lib.errors import BeautyRLError, ConfigError, UnknownPolicyError, invalid
+
+DEFAULT_POLICIES = "random,popularity,greedy,bandit,oracle-myopic,oracle-lookahead"
+SEED_STRIDE = 1000
+"""Training seed of the policy at position k of POLICY_NAMES: seed * 1000 + k."""
+
+# Library parameter names as the command line spells them, for error messages.
+_OPTION_NAMES = {
+    "n_products": "--products",
+    "long_term_strength": "--strength",
+    "horizon": "--horizon",
+    "reward_mode": "--reward-mode",
+    "catalog_seed": "--catalog-seed",
+    "n_sessions": "--sessions",
+    "seed": "--seed",
+    "policy": "each name in --policies",
+    "policies": "--policies",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from beautyrl_lib.agents.registry import POLICY_NAMES
+    from beautyrl_lib.sim.config import REWARD_MODES
+
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="python -m beautyrl_lib",
+        description="BeautyRL: a beauty-shop recommender for learning deep RL.",
+        formatter_class=formatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    cmp_ = commands.add_parser(
+        "compare",
+        help="evaluate policies on one cohort of shoppers and print a table",
+        description=(
+            "Build and fit each policy, evaluate all of them on the same cohort of "
+            "shoppers (a paired comparison) and print their metrics. The seed picks "
+            "the cohort; policy number k of the known names trains with seed "
+            f"SEED*{SEED_STRIDE}+k."
+        ),
+        formatter_class=formatter,
+    )
+    cmp_.add_argument(
+        "--policies",
+        metavar="NAMES",
+        default=DEFAULT_POLICIES,
+        help=(
+            f"comma-separated policies, among {', '.join(POLICY_NAMES)}, or "
+            "dqn:PATH for a trained DQN checkpoint"
+        ),
+    )
+    cmp_.add_argument(
+        "--sessions",
+        metavar="N",
+        type=int,
+        default=2000,
+        help="shoppers in the evaluation cohort (10 to 1000000)",
+    )
+    cmp_.add_argument(
+        "--seed",
+        metavar="SEED",
+        type=int,
+        default=0,
+        help="seed of the cohort and of the policies' training",
+    )
+    cmp_.add_argument(
+        "--json",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="write the metrics to this JSON file",
+    )
+    cmp_.add_argument(
+        "--products",
+        metavar="N",
+        type=int,
+        default=50,
+        help="number of products in the catalog",
+    )
+    cmp_.add_argument(
+        "--strength",
+        metavar="S",
+        type=float,
+        default=1.0,
+        help="strength of the long-term effects (0 = none, 1 = default shop, up to 5)",
+    )
+    cmp_.add_argument(
+        "--horizon",
+        metavar="STEPS",
+        type=int,
+        default=20,
+        help="most recommendations in one session",
+    )
+    cmp_.add_argument(
+        "--reward-mode",
+        metavar="MODE",
+        default="funnel",
+        help=f"reward of the shop, one of {', '.join(REWARD_MODES)}",
+    )
+    cmp_.add_argument(
+        "--catalog-seed",
+        metavar="SEED",
+        type=int,
+        default=0,
+        help="seed of the synthetic catalog",
+    )
+    cmp_.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bars"
+    )
+    cmp_.set_defaults(handler=_compare)
+
+    student = commands.add_parser(
+        "student-edition",
+        help="write the student edition of the notebooks",
+        description=(
+            "Copy the teacher notebooks with every solution replaced by a stub that "
+            "raises NotImplementedError with a hint."
+        ),
+        formatter_class=formatter,
+    )
+    student.add_argument(
+        "--src",
+        metavar="DIR",
+        type=Path,
+        default=Path("notebooks"),
+        help="folder of the teacher notebooks",
+    )
+    student.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="folder to write the student notebooks to",
+    )
+    student.set_defaults(handler=_student_edition)
+    return parser
+
+
+def parse_policies(text: str) -> list[str]:
+    """Split ``--policies`` into distinct, non-empty names.
+
+    Names are checked later by ``make_policy``; here only the list's shape.
+    """
+    names = [part.strip() for part in text.split(",")]
+    if not text.strip() or any(not name for name in names):
+        raise invalid(
+            "policies",
+            text,
+            "a comma-separated list of policy names, none empty",
+            UnknownPolicyError,
+        )
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise invalid(
+            "policies", text, f"distinct names (repeated: {repeated})", ConfigError
+        )
+    return names
+
+
+def training_seed(seed: int, spec: str) -> int:
+    """Training seed of a policy under ``--seed seed`` (see the module docstring)."""
+    from beautyrl_lib.agents.registry import POLICY_NAMES
+
+    k = POLICY_NAMES.index(spec) if spec in POLICY_NAMES else len(POLICY_NAMES)
+    return seed * SEED_STRIDE + k
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from beautyrl_lib.agents.baselines import check_seed
+    from beautyrl_lib.agents.registry import make_policy
+    from beautyrl_lib.evaluation import compare, make_cohort
+    from beautyrl_lib.sim.config import ShopConfig
+
+    # Check everything cheap before the slow fits.
+    names = parse_policies(args.policies)
+    seed = check_seed(args.seed)
+    make_cohort(seed, args.sessions)
+    config = ShopConfig(
+        n_products=args.products,
+        catalog_seed=args.catalog_seed,
+        long_term_strength=args.strength,
+        horizon=args.horizon,
+        reward_mode=args.reward_mode,
+    )
+    progress = not args.no_progress
+
+    policies = {}
+    seeds = {}
+    for name in names:
+        seeds[name] = training_seed(seed, name)
+        policies[name] = make_policy(name, config, seeds[name], progress=progress)
+    comparison = compare(policies, config, args.sessions, seed, progress=progress)
+
+    print(comparison.table())
+    if args.json is not None:
+        report = comparison.to_dict()
+        report["training_seeds"] = seeds
+        text = json.dumps(report, sort_keys=True, indent=2, allow_nan=False) + "\n"
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text, encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _student_edition(args: argparse.Namespace) -> int:
+    try:
+        from beautyrl_lib.course.student_edition import write_student_edition
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("beautyrl_lib.course"):
+            raise
+        print(
+            "error: student-edition needs beautyrl_lib.course.student_edition, "
+            "which is not available",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.src.is_dir():
+        raise invalid("--src", str(args.src), "an existing folder of notebooks")
+    written = write_student_edition(args.src, args.out)
+    for path in written:
+        print(path)
+    print(f"wrote {len(written)} notebooks to {args.out}")
+    return 0
+
+
+def _cli_message(exc: BeautyRLError) -> str:
+    """The library's message with parameter names spelt as command-line options."""
+    text = str(exc)
+    first, _, rest = text.partition(" ")
+    if first in _OPTION_NAMES and rest.startswith("must "):
+        return f"{_OPTION_NAMES[first]} {rest}"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``).
+
+    Returns:
+        The exit code: 0 on success, 2 on a usage or input error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits on --help (0) and on usage errors (2); return instead
+        # so main() can be called from Python and tests.
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except BeautyRLError as exc:
+        print(f"error: {_cli_message(exc)}", file=sys.stderr)
+        return 2
