@@ -160,18 +160,21 @@ class ShopCore:
         Returns:
             The outcome for the stepped rows.
         """
+        # ``r`` pairs rows with actions in 2-D indexing; ``sl`` is a cheaper
+        # slice when every slot is stepped (the training hot path).
         r = self._all if rows is None else rows
+        sl = slice(None) if rows is None else rows
         cat_ = self.catalog
         s = self.config.long_term_strength
-        keys = self.keys[r]
-        t = self.step_count[r]
+        keys = self.keys[sl]
+        t = self.step_count[r]  # a copy: step_count is updated below
 
         # Responses: click, then cart given click, then purchase given cart.
         p_click, p_cart, p_purchase = self.response_probabilities(r, actions)
         click = rng.uniform(keys, t, rng.STREAM_CLICK) < p_click
         cart = click & (rng.uniform(keys, t, rng.STREAM_CART) < p_cart)
         purchase = cart & (rng.uniform(keys, t, rng.STREAM_PURCHASE) < p_purchase)
-        fit = cat_.suitability[actions, self.profile.skin_type[r]]
+        fit = cat_.suitability[actions, self.profile.skin_type[sl]]
         price = cat_.price[actions]
         category = cat_.category[actions]
         reward = funnel_value(self.config, click, cart, purchase, price, fit)
@@ -180,7 +183,7 @@ class ShopCore:
         if s > 0.0:
             poor = fit < POOR_FIT
             good = fit >= SUITS
-            self.patience[r] += s * (
+            self.patience[sl] += s * (
                 -0.4 * ~click
                 - 1.0 * poor
                 - 1.5 * (click & poor)
@@ -188,48 +191,48 @@ class ShopCore:
                 + 1.0 * (purchase & good)
                 - 3.0 * (purchase & poor)
             )
-            trust = self.trust[r] + s * (
+            trust = self.trust[sl] + s * (
                 0.25 * (click & good)
                 - 0.3 * (click & poor)
                 + 0.3 * (purchase & good)
                 - 0.5 * (purchase & poor)
             )
-            self.trust[r] = np.clip(trust, 0.0, 2.0)
+            self.trust[sl] = np.clip(trust, 0.0, 2.0)
             target = ROUTINE_TARGET[category]
             grow = purchase & (target >= 0)
             if grow.any():
                 self.routine[r[grow], target[grow]] += 0.6 * s
-            self.remaining_budget[r] -= purchase * price * min(s, 1.0)
-            fatigue = self.fatigue[r] * FATIGUE_DECAY
+            self.remaining_budget[sl] -= purchase * price * min(s, 1.0)
+            fatigue = self.fatigue[sl] * FATIGUE_DECAY
             fatigue[np.arange(len(r)), category] += 0.35 * s
-            self.fatigue[r] = fatigue
-        self.spend[r] += purchase * price
+            self.fatigue[sl] = fatigue
+        self.spend[sl] += purchase * price
         self.shown[r, actions] = True
 
         # What the shop observes of this step.
         obs = self.obs
         t1 = t + 1
-        obs[r, _L["progress"].start] = t1 / self.config.horizon
-        obs[r, _L["spend"].start] = self.spend[r] / SPEND_SCALE
+        obs[sl, _L["progress"].start] = t1 / self.config.horizon
+        obs[sl, _L["spend"].start] = self.spend[sl] / SPEND_SCALE
         last = _L["last_response"].start
-        obs[r, last] = click
-        obs[r, last + 1] = cart
-        obs[r, last + 2] = purchase
+        obs[sl, last] = click
+        obs[sl, last + 1] = cart
+        obs[sl, last + 2] = purchase
         streak = _L["ignored_streak"].start
-        obs[r, streak] = np.where(click, 0.0, obs[r, streak] + 1.0 / COUNT_SCALE)
+        obs[sl, streak] = np.where(click, 0.0, obs[sl, streak] + 1.0 / COUNT_SCALE)
         obs[r, _SHOWN0 + category] += 1.0 / COUNT_SCALE
         obs[r, _CLICK0 + category] += click / COUNT_SCALE
         obs[r, _BOUGHT0 + category] += purchase / COUNT_SCALE
         sign = np.where(cart, 1.0, -1.0) * click
         evidence = sign[:, None] * (cat_.suitability[actions] - 0.55)
-        obs[r, _EVIDENCE] += evidence.astype(np.float32)
+        obs[sl, _EVIDENCE] += evidence.astype(np.float32)
 
         # Endings: leaving is termination; the horizon is truncation.
-        self.step_count[r] = t1
+        self.step_count[sl] = t1
         leave = rng.uniform(keys, t, rng.STREAM_LEAVE) < self.config.leave_prob
-        terminated = leave | (self.patience[r] <= 0.0)
+        terminated = leave | (self.patience[sl] <= 0.0)
         truncated = ~terminated & (t1 >= self.config.horizon)
-        self.done[r] = terminated | truncated
+        self.done[sl] = terminated | truncated
         return StepOutcome(
             reward=reward.astype(np.float64),
             click=click,

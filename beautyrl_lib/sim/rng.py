@@ -103,7 +103,17 @@ def uniform(keys: np.ndarray, step, stream: int) -> np.ndarray:
 
 
 def normal(keys: np.ndarray, stream: int) -> np.ndarray:
-    """Standard normal draws at step 0 (profile sampling), by Box-Muller."""
-    u1 = uniform(keys, 0, stream)
-    u2 = uniform(keys, 0, stream + 500)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+    """Approximately standard normal draws at step 0 (profile sampling).
+
+    One hash gives four 16-bit uniforms; their sum, centred and scaled, is the
+    Irwin-Hall approximation of a normal (exact mean and variance, tails cut
+    at about 3.5 standard deviations). It costs a quarter of Box-Muller's
+    hashing, which matters because every new session draws about thirty of
+    these.
+    """
+    bits = mix64(keys ^ _salt(0, stream))
+    total = np.zeros(len(keys))
+    for shift in (0, 16, 32, 48):
+        total += ((bits >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.float64)
+    # Each 16-bit uniform has mean 32767.5 and variance (65536**2 - 1) / 12.
+    return (total - 4 * 32767.5) / np.sqrt(4 * (65536.0**2 - 1) / 12)
