@@ -120,7 +120,7 @@ _CONCERN_P = np.array(
     ]
 )
 # Mean interest in skincare and makeup by age.
-_SKINCARE_BY_AGE = np.array([0.35, 0.45, 0.55, 0.65])
+_SKINCARE_BY_AGE = np.array([0.15, 0.4, 0.65, 0.85])
 _IS_MAKEUP = np.array([i >= 7 for i in range(N_CATEGORIES)])
 
 ROUTINE_TARGET = np.array(
@@ -277,7 +277,7 @@ def response_probabilities(
 
     cart_logit = (
         -1.5
-        + 0.8 * (fit - 0.55)
+        + 1.5 * (fit - 0.55)
         + 0.8 * concern
         + 0.8 * catalog.hype[products]
         + 0.3 * affinity
