@@ -1,0 +1,16 @@
+"""Course helpers: the tiny beauty counter, exercise checks, glossary, course map.
+
+* ``tabular``: a four-state beauty-counter MDP, value iteration, policy
+  evaluation and tabular Q-learning (notebook 01).
+* ``checks``: one ``check_*`` function per exercise; each runs the learner's
+  function against a reference and prints a verdict with a hint.
+* ``glossary``: English and Chinese terms, with the source article's seven
+  core elements of reinforcement learning.
+* ``outline``: the course map with time estimates.
+* ``student_edition``: writes the student edition of the notebooks (imported
+  on demand: it needs ``nbformat``).
+"""
+
+from beautyrl_lib.course import checks, glossary, outline, tabular
+
+__all__ = ["checks", "glossary", "outline", "tabular"]
