@@ -57,7 +57,9 @@ def _check_hidden(hidden) -> tuple[int, ...]:
     return tuple(int(width) for width in hidden)
 
 
-def _check_input_transform(name: str, value, obs_dim: int, default: float):
+def _check_input_transform(
+    name: str, value, obs_dim: int, default: float, positive: bool = False
+) -> torch.Tensor:
     if value is None:
         return torch.full((obs_dim,), default, dtype=torch.float32)
     arr = np.asarray(value, dtype=np.float64)
@@ -65,7 +67,7 @@ def _check_input_transform(name: str, value, obs_dim: int, default: float):
         raise invalid(name, f"array of shape {arr.shape}", f"shape ({obs_dim},)")
     if not np.isfinite(arr).all():
         raise invalid(name, value, "finite numbers", ConfigError)
-    if name == "obs_scale" and (arr <= 0).any():
+    if positive and (arr <= 0).any():
         raise invalid(name, value, "positive numbers", ConfigError)
     return torch.as_tensor(arr, dtype=torch.float32)
 
@@ -137,7 +139,9 @@ class QNetwork(nn.Module):
 
         # Buffers, not parameters: saved in state_dict, never trained.
         offset = _check_input_transform("obs_offset", obs_offset, self.obs_dim, 0.0)
-        scale = _check_input_transform("obs_scale", obs_scale, self.obs_dim, 1.0)
+        scale = _check_input_transform(
+            "obs_scale", obs_scale, self.obs_dim, 1.0, positive=True
+        )
         self.register_buffer("obs_offset", offset)
         self.register_buffer("obs_scale", scale)
 
