@@ -4,6 +4,8 @@ Commands:
 
 * ``compare``: build and fit several policies, evaluate them on one cohort of
   shoppers, print a table of metrics and optionally write them as JSON.
+* ``train``: train a DQN recommender and write its run folder (config,
+  metrics CSV, checkpoints, learning curve).
 * ``student-edition``: write the student edition of the course notebooks
   (solutions replaced by stubs).
 
@@ -25,7 +27,9 @@ import json
 import sys
 from pathlib import Path
 
+from beautyrl_lib.agents.dqn import DQNConfig
 from beautyrl_lib.errors import BeautyRLError, ConfigError, UnknownPolicyError, invalid
+from beautyrl_lib.training import TrainConfig
 
 DEFAULT_POLICIES = "random,popularity,greedy,bandit,oracle-myopic,oracle-lookahead"
 SEED_STRIDE = 1000
@@ -47,7 +51,6 @@ _OPTION_NAMES = {
 
 def _parser() -> argparse.ArgumentParser:
     from beautyrl_lib.agents.registry import POLICY_NAMES
-    from beautyrl_lib.sim.config import REWARD_MODES
 
     formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
@@ -98,44 +101,53 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="write the metrics to this JSON file",
     )
-    cmp_.add_argument(
-        "--products",
-        metavar="N",
-        type=int,
-        default=50,
-        help="number of products in the catalog",
-    )
-    cmp_.add_argument(
-        "--strength",
-        metavar="S",
-        type=float,
-        default=1.0,
-        help="strength of the long-term effects (0 = none, 1 = default shop, up to 5)",
-    )
-    cmp_.add_argument(
-        "--horizon",
-        metavar="STEPS",
-        type=int,
-        default=20,
-        help="most recommendations in one session",
-    )
-    cmp_.add_argument(
-        "--reward-mode",
-        metavar="MODE",
-        default="funnel",
-        help=f"reward of the shop, one of {', '.join(REWARD_MODES)}",
-    )
-    cmp_.add_argument(
-        "--catalog-seed",
-        metavar="SEED",
-        type=int,
-        default=0,
-        help="seed of the synthetic catalog",
-    )
+    _add_shop_options(cmp_)
     cmp_.add_argument(
         "--no-progress", action="store_true", help="hide the progress bars"
     )
     cmp_.set_defaults(handler=_compare)
+
+    tr = commands.add_parser(
+        "train",
+        help="train a DQN recommender and write its run folder",
+        description=(
+            "Train a DQN on the shop. Writes config.json, metrics.csv (train/ and "
+            "eval/ columns), checkpoints/best.pt and last.pt, learning_curve.png and "
+            "timing.json into --out. The same seed gives the same metrics.csv and "
+            "weights byte for byte. Evaluate the result with "
+            "'compare --policies greedy,dqn:OUT'."
+        ),
+        formatter_class=formatter,
+    )
+    tr.add_argument("--out", metavar="DIR", type=Path, required=True, help="run folder")
+    tr.add_argument("--seed", metavar="SEED", type=int, default=0, help="run seed")
+    tr.add_argument(
+        "--resume", action="store_true", help="continue from DIR/checkpoints/last.pt"
+    )
+    defaults_t, defaults_d = TrainConfig(), DQNConfig()
+    for flag, field_name, kind, source in _TRAIN_OPTIONS:
+        default = getattr(defaults_t if source == "train" else defaults_d, field_name)
+        tr.add_argument(
+            flag,
+            dest=field_name,
+            metavar=field_name.upper(),
+            type=kind,
+            default=default,
+            help=_field_help(source, field_name),
+        )
+    tr.add_argument(
+        "--double-dqn", action="store_true", help="use the Double DQN target"
+    )
+    tr.add_argument("--dueling", action="store_true", help="use a dueling head")
+    tr.add_argument(
+        "--hidden",
+        metavar="SIZES",
+        default=",".join(str(h) for h in defaults_d.hidden),
+        help="hidden layer sizes of the Q-network, comma-separated",
+    )
+    _add_shop_options(tr)
+    tr.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    tr.set_defaults(handler=_train)
 
     student = commands.add_parser(
         "student-edition",
@@ -162,6 +174,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     student.set_defaults(handler=_student_edition)
     return parser
+
+
+def _add_shop_options(parser: argparse.ArgumentParser) -> None:
+    from beautyrl_lib.sim.config import REWARD_MODES
+
+    parser.add_argument(
+        "--products",
+        metavar="N",
+        type=int,
+        default=50,
+        help="number of products in the catalog",
+    )
+    parser.add_argument(
+        "--strength",
+        metavar="S",
+        type=float,
+        default=1.0,
+        help="strength of the long-term effects (0 = none, 1 = default shop, up to 5)",
+    )
+    parser.add_argument(
+        "--horizon",
+        metavar="STEPS",
+        type=int,
+        default=20,
+        help="most recommendations in one session",
+    )
+    parser.add_argument(
+        "--reward-mode",
+        metavar="MODE",
+        default="funnel",
+        help=f"reward of the shop, one of {', '.join(REWARD_MODES)}",
+    )
+    parser.add_argument(
+        "--catalog-seed",
+        metavar="SEED",
+        type=int,
+        default=0,
+        help="seed of the synthetic catalog",
+    )
 
 
 def parse_policies(text: str) -> list[str]:
@@ -197,19 +248,12 @@ def _compare(args: argparse.Namespace) -> int:
     from beautyrl_lib.agents.baselines import check_seed
     from beautyrl_lib.agents.registry import make_policy
     from beautyrl_lib.evaluation import compare, make_cohort
-    from beautyrl_lib.sim.config import ShopConfig
 
     # Check everything cheap before the slow fits.
     names = parse_policies(args.policies)
     seed = check_seed(args.seed)
     make_cohort(seed, args.sessions)
-    config = ShopConfig(
-        n_products=args.products,
-        catalog_seed=args.catalog_seed,
-        long_term_strength=args.strength,
-        horizon=args.horizon,
-        reward_mode=args.reward_mode,
-    )
+    config = _shop_config(args)
     progress = not args.no_progress
 
     policies = {}
@@ -227,6 +271,92 @@ def _compare(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text, encoding="utf-8")
         print(f"wrote {args.json}")
+    return 0
+
+
+# (flag, field, type, "train" for TrainConfig or "dqn" for DQNConfig)
+_TRAIN_OPTIONS = (
+    ("--steps", "total_steps", int, "train"),
+    ("--num-envs", "num_envs", int, "train"),
+    ("--eval-every", "eval_every", int, "train"),
+    ("--log-every", "log_every", int, "train"),
+    ("--eval-sessions", "eval_sessions", int, "train"),
+    ("--lr", "lr", float, "dqn"),
+    ("--gamma", "gamma", float, "dqn"),
+    ("--batch-size", "batch_size", int, "dqn"),
+    ("--buffer-size", "buffer_size", int, "dqn"),
+    ("--learning-starts", "learning_starts", int, "dqn"),
+    ("--train-every", "train_every", int, "dqn"),
+    ("--target-update", "target_update", str, "dqn"),
+    ("--target-update-interval", "target_update_interval", int, "dqn"),
+    ("--tau", "tau", float, "dqn"),
+    ("--epsilon-end", "epsilon_end", float, "dqn"),
+    ("--epsilon-decay-steps", "epsilon_decay_steps", int, "dqn"),
+)
+
+
+def _field_help(source: str, name: str) -> str:
+    """The one-line docstring of a config field, as the option's help."""
+    import ast
+    import inspect
+
+    cls = TrainConfig if source == "train" else DQNConfig
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body
+    for node, after in zip(body, body[1:], strict=False):
+        target = getattr(node, "target", None)
+        if getattr(target, "id", None) == name and isinstance(after, ast.Expr):
+            return " ".join(str(after.value.value).split())
+    return name.replace("_", " ")
+
+
+def _shop_config(args: argparse.Namespace):
+    from beautyrl_lib.sim.config import ShopConfig
+
+    return ShopConfig(
+        n_products=args.products,
+        catalog_seed=args.catalog_seed,
+        long_term_strength=args.strength,
+        horizon=args.horizon,
+        reward_mode=args.reward_mode,
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    from beautyrl_lib.training import train
+
+    try:
+        hidden = tuple(int(h) for h in args.hidden.split(","))
+    except ValueError:
+        raise invalid(
+            "--hidden", args.hidden, "comma-separated integers such as 256,256"
+        ) from None
+    train_fields = {
+        f: getattr(args, f) for _, f, _, src in _TRAIN_OPTIONS if src == "train"
+    }
+    dqn_fields = {
+        f: getattr(args, f) for _, f, _, src in _TRAIN_OPTIONS if src == "dqn"
+    }
+    dqn = DQNConfig(
+        **dqn_fields, hidden=hidden, double_dqn=args.double_dqn, dueling=args.dueling
+    )
+    settings = TrainConfig(**train_fields)
+    shop = _shop_config(args)
+    if args.out.exists() and any(args.out.iterdir()) and not args.resume:
+        raise invalid(
+            "--out", str(args.out), "a new or empty folder (or pass --resume)"
+        )
+    result = train(
+        shop,
+        dqn,
+        settings,
+        seed=args.seed,
+        out_dir=args.out,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    print(f"best held-out mean return {result.best_return:.3f} points")
+    print(f"wrote {args.out}/metrics.csv, checkpoints/, learning_curve.png")
     return 0
 
 

@@ -3,12 +3,11 @@
 ``make_policy("greedy", config, seed)`` builds the greedy recommender and
 fits it on training shoppers from ``seed``. Names are listed in
 ``POLICY_NAMES``; a spec ``"dqn:PATH"`` loads a trained DQN from a checkpoint
-file through ``beautyrl_lib.agents.dqn.load_policy(path, config)``.
+file or run folder through ``beautyrl_lib.training.load_policy(path, config)``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +35,6 @@ POLICY_NAMES = (
 """Names ``make_policy`` knows, besides ``"dqn:PATH"`` specs."""
 
 DQN_PREFIX = "dqn:"
-_DQN_MODULE = "beautyrl_lib.agents.dqn"
 
 _BUILDERS: dict[str, Callable[[int, bool], Policy]] = {
     "random": lambda seed, progress: RandomPolicy(seed),
@@ -78,28 +76,17 @@ def make_policy(
 def load_dqn_policy(path: str | Path, config: ShopConfig) -> Policy:
     """Hook for ``"dqn:PATH"`` specs: a trained DQN loaded from ``path``.
 
-    Delegates to ``beautyrl_lib.agents.dqn.load_policy(path, config)``,
-    imported only when a DQN is asked for so the baselines work without it.
+    ``path`` is a run folder written by ``python -m beautyrl_lib train`` (its
+    best checkpoint is used) or a checkpoint file. The training module is
+    imported only when a DQN is asked for, so the baselines load without torch.
     """
     if not str(path):
         raise invalid(
             "policy",
             DQN_PREFIX,
-            f"'{DQN_PREFIX}PATH' with a file path",
+            f"'{DQN_PREFIX}PATH' with a run folder or checkpoint path",
             UnknownPolicyError,
         )
-    try:
-        dqn = importlib.import_module(_DQN_MODULE)
-    except ModuleNotFoundError as exc:
-        # Only a missing dqn module means "not available"; a missing
-        # dependency inside it is a real error and should surface.
-        if exc.name != _DQN_MODULE:
-            raise
-        dqn = None
-    loader = getattr(dqn, "load_policy", None)
-    if loader is None:
-        raise UnknownPolicyError(
-            f"policy '{DQN_PREFIX}{path}' cannot be loaded: DQN policies need "
-            f"{_DQN_MODULE} with load_policy(path, config), which is not available"
-        )
-    return loader(Path(path), config)
+    from beautyrl_lib.training import load_policy
+
+    return load_policy(Path(path), config)

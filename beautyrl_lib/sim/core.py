@@ -244,6 +244,54 @@ class ShopCore:
             truncated=truncated,
         )
 
+    # ------------------------------------------------------------- snapshot
+    _STATE_ARRAYS = (
+        "keys",
+        "step_count",
+        "patience",
+        "trust",
+        "remaining_budget",
+        "spend",
+        "routine",
+        "fatigue",
+        "shown",
+        "obs",
+        "done",
+    )
+
+    def state_dict(self) -> dict:
+        """Every slot's session state as torch tensors (for checkpoints).
+
+        Profiles are not stored: they are a pure function of the session keys
+        and are redrawn on load. ``torch.load(weights_only=True)`` reads it.
+        """
+        import torch
+
+        state = {"n": self.n, "config": self.config.to_dict()}
+        for name in self._STATE_ARRAYS:
+            state[name] = torch.from_numpy(getattr(self, name).copy())
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore ``state_dict``; the shop configuration and size must match."""
+        from beautyrl_lib.errors import CheckpointError, invalid
+
+        if not isinstance(state, dict) or state.get("n") != self.n:
+            raise invalid(
+                "shop state",
+                state.get("n") if isinstance(state, dict) else state,
+                f"a ShopCore state of {self.n} slots",
+                CheckpointError,
+            )
+        if state.get("config") != self.config.to_dict():
+            raise CheckpointError(
+                "shop state belongs to another shop configuration: "
+                f"{state.get('config')} instead of {self.config.to_dict()}"
+            )
+        for name in self._STATE_ARRAYS:
+            setattr(self, name, state[name].numpy().copy())
+        self.profile = sample_profiles(self.keys, self.config)
+
     # ----------------------------------------------------------------- clone
     def clone(self, rows: np.ndarray, keys: np.ndarray | None = None) -> ShopCore:
         """A new core whose slots copy ``rows`` of this one.
@@ -255,19 +303,7 @@ class ShopCore:
         new = ShopCore.__new__(ShopCore)
         new.config, new.catalog, new.n = self.config, self.catalog, len(rows)
         new.profile = self.profile.take(rows)
-        for name in (
-            "keys",
-            "step_count",
-            "patience",
-            "trust",
-            "remaining_budget",
-            "spend",
-            "routine",
-            "fatigue",
-            "shown",
-            "obs",
-            "done",
-        ):
+        for name in self._STATE_ARRAYS:
             setattr(new, name, getattr(self, name)[rows].copy())
         if keys is not None:
             new.keys = np.asarray(keys, dtype=np.uint64)
