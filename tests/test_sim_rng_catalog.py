@@ -68,6 +68,10 @@ def test_catalog_is_seeded_and_realistic():
     assert np.all((a.suitability >= 0) & (a.suitability <= 1))
     assert np.all((a.rating >= 1) & (a.rating <= 5))
     assert set(np.unique(make_catalog(13, 0).category)) == set(range(13))
+    default = make_catalog(50, 0)  # the default shop: small, so check it too
+    assert 25 <= np.median(default.price) <= 45
+    skincare = default.category < CATEGORY_NAMES.index("foundation")
+    assert np.median(default.price[skincare]) > np.median(default.price[~skincare])
     # Hyped products are a poor fit for more skin types.
     poor = (a.suitability < 0.35).sum(axis=1)
     hyped = a.hype > np.quantile(a.hype, 0.8)

@@ -85,6 +85,7 @@ BRANDS = (
 )
 N_BRANDS = len(BRANDS)
 _TIER_PRICE_FACTOR = np.array([0.5, 0.95, 1.7, 3.0])
+_TIER_SHARE = np.array([0.3, 0.4, 0.22, 0.08])  # share of products by brand tier
 _ADJECTIVES = (
     "Gentle",
     "Radiant",
@@ -168,7 +169,18 @@ def make_catalog(n_products: int, seed: int) -> Catalog:
         ]
     ).astype(np.int64)
     category = category[rng.permutation(p)]
-    brand = rng.integers(0, N_BRANDS, p).astype(np.int64)
+    # Brands: most products are drugstore or mid-priced, as on real shelves.
+    # Systematic sampling within each category keeps every shelf's mix of
+    # price tiers close to those shares, even in a small catalog.
+    tier_of_brand = np.array([t for _, t in BRANDS])
+    share = _TIER_SHARE[tier_of_brand] / np.bincount(tier_of_brand)[tier_of_brand]
+    cumulative = np.cumsum(share)
+    brand = np.zeros(p, dtype=np.int64)
+    for c in range(N_CATEGORIES):
+        members = np.flatnonzero(category == c)
+        grid = (np.arange(len(members)) + rng.random()) / max(len(members), 1)
+        picks = np.minimum(np.searchsorted(cumulative, grid), N_BRANDS - 1)
+        brand[members] = picks[rng.permutation(len(members))]
     brand_tier = np.array([t for _, t in BRANDS])[brand]
 
     # Prices: category median, brand positioning, log-normal spread.

@@ -264,7 +264,7 @@ def response_probabilities(
     sensitivity = profile.price_sensitivity[rows]
 
     click_logit = (
-        -4.5
+        -4.6
         + 2.0 * interest
         + 2.8 * catalog.hype[products]
         + 0.5 * (catalog.rating[products] - 4.2)
