@@ -458,53 +458,14 @@ class Comparison:
         Returns:
             The ``Axes`` drawn on.
         """
-        return plot_comparison(self, ax)
+        from beautyrl_lib.plots import plot_comparison
+
+        figure = plot_comparison(self, ax)
+        return ax if ax is not None else figure.axes[0]
 
 
 def _return_unit(config: ShopConfig) -> str:
     return "dollars" if config.reward_mode == "revenue" else "points"
-
-
-def plot_comparison(comparison: Comparison, ax=None):
-    """Draw ``Comparison.plot``: bars of mean return, interval error bars.
-
-    Oracles are hatched and labelled as references, since no shop could run
-    them.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5))
-    metrics = comparison.metrics()
-    names = list(metrics)
-    means = np.array([metrics[n]["mean_return"] for n in names])
-    low = np.array([metrics[n]["return_ci_low"] for n in names])
-    high = np.array([metrics[n]["return_ci_high"] for n in names])
-    positions = np.arange(len(names))
-    bars = ax.bar(
-        positions,
-        means,
-        yerr=np.vstack([means - low, high - means]),
-        capsize=4,
-        color="tab:blue",
-        edgecolor="black",
-    )
-    for bar, name in zip(bars, names, strict=True):
-        if name in comparison.oracles:
-            bar.set_color("lightgray")
-            bar.set_edgecolor("black")
-            bar.set_hatch("//")
-    ax.set_xticks(positions, names, rotation=20, ha="right")
-    ax.set_ylabel(f"mean session return ({_return_unit(comparison.config)})")
-    ax.set_title(
-        f"Mean session return on {comparison.n_sessions} shoppers (95% interval)"
-    )
-    if comparison.oracles:
-        key = Patch(facecolor="lightgray", edgecolor="black", hatch="//")
-        ax.legend([key], ["oracle (reads hidden profile)"], loc="upper left")
-    ax.grid(axis="y", alpha=0.3)
-    return ax
 
 
 def compare(
@@ -552,5 +513,4 @@ __all__ = [
     "evaluate",
     "make_cohort",
     "paired_difference",
-    "plot_comparison",
 ]
