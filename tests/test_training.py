@@ -45,9 +45,7 @@ def test_same_seed_gives_byte_identical_metrics_and_weights(tmp_path):
     a = train(
         SHOP, DQN, _settings(1280), seed=3, out_dir=tmp_path / "a", progress=False
     )
-    train(
-        SHOP, DQN, _settings(1280), seed=3, out_dir=tmp_path / "b", progress=False
-    )
+    train(SHOP, DQN, _settings(1280), seed=3, out_dir=tmp_path / "b", progress=False)
     csv_a = (tmp_path / "a" / "metrics.csv").read_bytes()
     assert csv_a == (tmp_path / "b" / "metrics.csv").read_bytes()
     assert csv_a.decode().splitlines()[0].split(",") == list(COLUMNS)
