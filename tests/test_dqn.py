@@ -31,7 +31,13 @@ from beautyrl_lib.errors import (
 )
 
 SMALL = DQNConfig(
-    hidden=(16,), batch_size=8, buffer_size=64, learning_starts=8, lr=1e-2
+    hidden=(16,),
+    batch_size=8,
+    buffer_size=64,
+    learning_starts=8,
+    lr=1e-2,
+    train_every=4,
+    target_update_interval=500,
 )
 
 
@@ -500,8 +506,8 @@ def test_act_refuses_bad_observations():
         ("gamma", 1.01, "gamma must be a finite number from 0.0 to 1.0"),
         ("lr", 0.0, "lr must be a number above 0.0"),
         ("batch_size", 0, "batch_size must be an integer from 1"),
-        ("buffer_size", 64, "buffer_size must be an integer from 128"),
-        ("learning_starts", 10, "learning_starts must be an integer from 128"),
+        ("buffer_size", 64, "buffer_size must be an integer from 256"),
+        ("learning_starts", 10, "learning_starts must be an integer from 256"),
         ("train_every", 0, "train_every must be an integer from 1"),
         ("gradient_steps", 1.0, "gradient_steps must be an integer"),
         ("target_update", "polyak", "target_update must be one of"),

@@ -97,25 +97,32 @@ def _check_bool(name: str, value) -> None:
 
 @dataclass(frozen=True)
 class DQNConfig:
-    """Hyperparameters of a DQN agent. Defaults suit the course's standard shop."""
+    """Hyperparameters of a DQN agent. Defaults suit the course's standard shop.
+
+    They were chosen by short sweeps on the default shop (64 shoppers at once,
+    300,000 environment steps): a larger learning rate with Double DQN and a
+    250-update target interval diverged, soft target updates (tau 0.01) and a
+    discount of 0.95 learned less, and batches of 256 every 8 steps with a
+    target copied every 1000 updates learned most for the wall time.
+    """
 
     gamma: float = 0.99
     """Discount of future rewards per step, from 0 to 1."""
-    lr: float = 5e-4
+    lr: float = 3e-4
     """Learning rate of the Adam optimiser."""
-    batch_size: int = 128
+    batch_size: int = 256
     """Transitions per gradient step."""
     buffer_size: int = 100_000
     """Capacity of the replay buffer, in transitions."""
     learning_starts: int = 5_000
     """Environment steps collected before the first gradient step."""
-    train_every: int = 4
+    train_every: int = 8
     """Environment steps between two rounds of gradient steps."""
     gradient_steps: int = 1
     """Gradient steps per round."""
     target_update: str = "hard"
     """'hard': periodic copy of the online network into the target; 'soft': Polyak."""
-    target_update_interval: int = 500
+    target_update_interval: int = 1000
     """Gradient steps between two hard copies into the target network."""
     tau: float = 0.005
     """Soft mode: after each update, target = (1 - tau) * target + tau * online."""
@@ -127,7 +134,7 @@ class DQNConfig:
     """Double DQN: the online net picks the next action, the target net values it."""
     dueling: bool = False
     """Dueling head: Q = value + advantage - mean advantage."""
-    hidden: tuple[int, ...] = (256, 256)
+    hidden: tuple[int, ...] = (128, 128)
     """Widths of the Q-network's hidden layers."""
     epsilon_schedule: str = "linear"
     """Shape of epsilon's decay over environment steps: 'linear' or 'exponential'."""
@@ -135,7 +142,7 @@ class DQNConfig:
     """Epsilon at the first environment step."""
     epsilon_end: float = 0.05
     """Epsilon reached (linear) or approached (exponential) at the end of the decay."""
-    epsilon_decay_steps: int = 50_000
+    epsilon_decay_steps: int = 60_000
     """Env steps of the decay (linear: its length; exponential: time constant)."""
     torch_threads: int = 1
     """Threads PyTorch may use (process-wide); 1 is fastest for these small networks."""
