@@ -1,0 +1,677 @@
+"""Our DQN against Stable-Baselines3's DQN on the same shop and step budget.
+
+Three training runs on the default shop (``ShopConfig()``), each for the same
+number of environment steps (shopper-steps), one after the other in this
+process:
+
+* ``ours``: ``beautyrl_lib.training.train`` with ``DQNConfig()`` and
+  ``TrainConfig()`` as they are (64 shoppers stepped at once by ``VectorShop``);
+* ``sb3-default``: ``stable_baselines3.DQN("MlpPolicy", env)`` with every DQN
+  argument at SB3's default, on one ``BeautyShopEnv`` (SB3's defaults are
+  tuned for one environment: ``train_freq=4`` counts its steps);
+* ``sb3-matched``: SB3's DQN on 64 ``BeautyShopEnv`` in SB3's ``DummyVecEnv``
+  (built by ``make_vec_env``), its arguments set to ours as far as SB3 allows
+  (``matched_sb3_kwargs`` says how each one is converted).
+
+The shoppers are the same: our slot ``i`` starts with the shopper of seed
+``64 * seed + i`` and SB3's environment ``i`` is reset with that seed too; both
+then move on to the shopper a seedless reset gives. PyTorch uses one thread in
+every run (``DQNConfig.torch_threads`` for ours, ``torch.set_num_threads(1)``
+for SB3), so neither gets more of the machine, and PyTorch's one-time
+start-up (lazy imports when the first optimizer is built) is paid before the
+first run is timed.
+
+Figures per run:
+
+* environment steps per second: the median over the log windows (every
+  ``--log-every`` steps) that start after ``learning_starts``, overall (all
+  steps over the training wall time), and per CPU second of this process
+  (which other jobs on a shared machine disturb far less than wall time).
+  Held-out evaluations are timed and left out of all three;
+* wall time (evaluations left out) and environment steps at which the
+  held-out mean return first reached the greedy recommender's on the same
+  cohort (``TrainConfig().eval_seed``, ``eval_sessions`` shoppers), evaluated
+  every ``--eval-every`` steps; "not reached" when it never did;
+* the final network's mean return with its bootstrap 95% interval on the
+  reporting cohort (2000 shoppers, seed 7), and its paired difference to
+  greedy on the same shoppers.
+
+An SB3 model is evaluated through ``SB3Policy``: ``model.predict`` on the
+whole batch of observations, deterministic, exactly what SB3 would deploy.
+
+What SB3 cannot match is listed in ``NOT_MATCHED`` and written to the JSON.
+The biggest is the action mask: SB3 has none, so its TD target's max and its
+greedy action both include products already shown to the shopper, which are
+never clicked again. To separate that from the rest, the final networks of
+the SB3 runs are also evaluated with the mask applied to their Q-values
+(``sb3-*+mask`` rows); SB3 itself cannot act that way.
+
+To time our loop's held-out evaluations, ``beautyrl_lib.evaluation.evaluate``
+is wrapped with a stopwatch for the duration of our run, and a logging handler
+notes when the loop writes each metrics row. Each run is done once (one
+seed): the figures carry the noise of a single run, and the machine's load
+average is recorded with them.
+
+Usage::
+
+    python benchmarks/sb3_vs_ours.py              # 80,000 steps, about 4.5 CPU-minutes
+    python benchmarks/sb3_vs_ours.py --long       # 300,000 steps, about 16 CPU-minutes
+    python benchmarks/sb3_vs_ours.py --steps 20000 --json /tmp/sb3.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import statistics
+import time
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from machine import machine_info, write_json  # noqa: E402
+from stable_baselines3 import DQN  # noqa: E402
+from stable_baselines3.common.callbacks import BaseCallback  # noqa: E402
+from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
+from stable_baselines3.common.vec_env import DummyVecEnv  # noqa: E402
+
+import beautyrl_lib.evaluation as evaluation  # noqa: E402
+from beautyrl_lib.agents.base import Policy, masked_argmax  # noqa: E402
+from beautyrl_lib.agents.dqn import DQNConfig  # noqa: E402
+from beautyrl_lib.agents.registry import make_policy  # noqa: E402
+from beautyrl_lib.sim import BeautyShopEnv, ShopConfig  # noqa: E402
+from beautyrl_lib.training import TrainConfig, train  # noqa: E402
+
+DEFAULT_STEPS = 80_000
+FINAL_SESSIONS = 2000
+FINAL_SEED = 7
+SB3_DEFAULT_LEARNING_STARTS = 100
+NOT_MATCHED = (
+    "Action mask: SB3's DQN has none. Its TD target takes the max over every "
+    "product, including those already shown in the session (whose Q-values are "
+    "never trained there), and its greedy action may recommend a product "
+    "already shown, which is never clicked again. BeautyShopEnv offers the mask "
+    "only in info['action_mask'], which SB3 does not read.",
+    "Exploration: SB3 explores over every product, ours over products not yet "
+    "shown. With several environments SB3 draws one coin per step for the whole "
+    "batch (all 64 shoppers get a random product, or all get the greedy one), "
+    "ours one per shopper; the expected share of random actions is the same.",
+    "Warm-up: before learning_starts SB3 acts uniformly at random over every "
+    "product; ours acts epsilon-greedily with epsilon near 1 among unshown "
+    "products.",
+    "Update timing: SB3 runs a vector step's gradient updates after its "
+    "callback, so its in-training evaluations see the network one vector step's "
+    "updates (8 at the defaults) earlier than ours does at the same step count; "
+    "the final evaluations see the finished networks of both.",
+    "Optimiser: both use Adam with the same learning rate and eps, ours the "
+    "fused implementation, SB3 PyTorch's default; SB3's replay keeps one ring "
+    "per environment (buffer_size // 64 rows of 64) and samples (row, env) "
+    "pairs, ours one ring of single transitions.",
+    "Environments: SB3 steps 64 separate BeautyShopEnv objects one after "
+    "another in Python (DummyVecEnv, each inside SB3's Monitor), ours all 64 "
+    "shoppers at once with NumPy (VectorShop); this is part of what is measured.",
+)
+"""What could not be matched between our DQN and SB3's, written to the JSON."""
+
+OBS_SCALING_NOTE = (
+    "Observation scaling: ours scales each observation entry inside the "
+    "Q-network by the mean and spread of a calibration batch "
+    "(TrainConfig.normalize_obs); SB3's MlpPolicy takes the observations as "
+    "they are (its VecNormalize wrapper would use running statistics, another "
+    "scheme, and is not part of SB3's DQN defaults)."
+)
+"""Added to NOT_MATCHED when our loop scales observations."""
+
+
+def not_matched(settings: TrainConfig) -> list[str]:
+    """The differences SB3 cannot match for these loop settings."""
+    notes = list(NOT_MATCHED)
+    if getattr(settings, "normalize_obs", False):
+        notes.append(OBS_SCALING_NOTE)
+    return notes
+
+
+# --------------------------------------------------------------- timelines
+@dataclass
+class Timeline:
+    """Training wall time of one run, with held-out evaluations left out."""
+
+    start: float = field(default_factory=time.perf_counter)
+    """``perf_counter`` when the run started (before building shop and agent)."""
+    start_cpu: float = field(default_factory=time.process_time)
+    """``process_time`` (CPU seconds of this process) when the run started."""
+    eval_seconds: float = 0.0
+    """Wall seconds spent in held-out evaluations so far."""
+    eval_cpu: float = 0.0
+    """CPU seconds spent in held-out evaluations so far."""
+    rows: list[tuple[int, float]] = field(default_factory=list)
+    """(environment steps, training seconds) at each log row."""
+    evals: list[tuple[int, float, float]] = field(default_factory=list)
+    """(environment steps, training seconds, held-out mean return) per evaluation."""
+
+    def train_seconds(self) -> float:
+        """Wall seconds since the start, evaluations excluded."""
+        return time.perf_counter() - self.start - self.eval_seconds
+
+    def train_cpu(self) -> float:
+        """CPU seconds of this process since the start, evaluations excluded.
+
+        Unlike wall time, this barely changes when other jobs share the CPU.
+        """
+        return time.process_time() - self.start_cpu - self.eval_cpu
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Context manager that books the time spent inside it as evaluation."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.eval_seconds += time.perf_counter() - wall
+            self.eval_cpu += time.process_time() - cpu
+
+    def window_rates(self, learning_starts: int) -> list[float]:
+        """Environment steps per second in each log window starting at or after
+        ``learning_starts`` (before it no gradient step runs)."""
+        rates = []
+        points = [(0, 0.0), *self.rows]
+        for (steps0, t0), (steps1, t1) in zip(points, points[1:], strict=False):
+            if steps0 >= learning_starts and t1 > t0:
+                rates.append((steps1 - steps0) / (t1 - t0))
+        return rates
+
+    def first_reaching(self, threshold: float) -> dict | None:
+        """Steps and training seconds of the first evaluation at or above
+        ``threshold``; None if none reached it."""
+        for steps, seconds, mean_return in self.evals:
+            if mean_return >= threshold:
+                return {"env_steps": steps, "train_seconds": seconds}
+        return None
+
+
+class _RowClock(logging.Handler):
+    """Notes the training seconds at which our loop writes each metrics row."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        super().__init__(level=logging.INFO)
+        self.timeline = timeline
+        self.stamps: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The loop logs "step N: ..." once per row, after that row's evaluation.
+        if str(record.msg).startswith("step "):
+            self.stamps.append(self.timeline.train_seconds())
+
+
+class _SB3Clock(BaseCallback):
+    """SB3 callback: log-window times and periodic held-out evaluations."""
+
+    def __init__(self, timeline: Timeline, settings: TrainConfig, run_eval) -> None:
+        super().__init__()
+        self.timeline, self.settings, self.run_eval = timeline, settings, run_eval
+        self.last = 0
+
+    def _on_step(self) -> bool:
+        steps, last = self.num_timesteps, self.last
+        self.last = steps
+        # The last step's updates run after this call: its row and evaluation
+        # are taken once learn() returns.
+        if steps >= self.settings.total_steps:
+            return True
+        log_every, eval_every = self.settings.log_every, self.settings.eval_every
+        if steps // log_every != last // log_every:
+            self.timeline.rows.append((steps, self.timeline.train_seconds()))
+        if steps // eval_every != last // eval_every:
+            self.run_eval(steps)
+        return True
+
+
+# ------------------------------------------------------------ SB3 as policy
+class SB3Policy(Policy):
+    """A Stable-Baselines3 DQN as a shop policy.
+
+    Args:
+        model: A trained ``stable_baselines3.DQN``.
+        name: Name shown in tables.
+        use_mask: False (SB3's own behaviour): ``model.predict`` on the batch,
+            deterministic, blind to the action mask. True: the best allowed
+            product by the model's Q-values, as our greedy policy acts; SB3
+            itself has no way to act like this.
+    """
+
+    def __init__(self, model: DQN, name: str = "sb3", use_mask: bool = False):
+        self.model, self.name, self.use_mask = model, name, use_mask
+
+    def act(self, obs: np.ndarray, action_mask: np.ndarray, shop=None) -> np.ndarray:
+        """Products for a batch of shoppers, int64 (N,)."""
+        if not self.use_mask:
+            actions, _ = self.model.predict(obs, deterministic=True)
+            return np.asarray(actions, dtype=np.int64)
+        with torch.no_grad():
+            q_values = self.model.q_net(torch.as_tensor(obs)).numpy()  # (N, n_products)
+        return masked_argmax(q_values, np.asarray(action_mask, dtype=bool))
+
+
+# ------------------------------------------------------------- the settings
+def matched_sb3_kwargs(dqn: DQNConfig, num_envs: int, steps: int) -> dict:
+    """SB3 DQN arguments that reproduce ``dqn`` on ``num_envs`` environments.
+
+    SB3 counts ``train_freq`` in steps of the vector environment (one step of
+    every environment), ``target_update_interval`` and ``learning_starts`` in
+    environment steps, and the epsilon decay as a fraction of the whole
+    budget; ours counts updates for the target interval and environment steps
+    for the rest. The conversions:
+
+    * one update every ``train_every`` environment steps on ``num_envs``
+      environments is ``num_envs / train_every`` updates per vector step;
+    * a target copy every ``target_update_interval`` updates is one every
+      ``target_update_interval * train_every / gradient_steps`` env steps;
+    * a linear decay over ``epsilon_decay_steps`` is an exploration fraction
+      of ``epsilon_decay_steps / steps`` (above 1 the decay simply does not
+      finish, as ours would not).
+
+    Raises:
+        ValueError: If ``dqn`` uses an option SB3's DQN does not have (soft
+            target updates, Double DQN, dueling, another Huber delta, an
+            exponential epsilon schedule).
+    """
+    unmatched = {
+        "target_update": (dqn.target_update, "hard"),
+        "double_dqn": (dqn.double_dqn, False),
+        "dueling": (dqn.dueling, False),
+        "huber_delta": (dqn.huber_delta, 1.0),
+        "epsilon_schedule": (dqn.epsilon_schedule, "linear"),
+    }
+    for name, (value, needed) in unmatched.items():
+        if value != needed:
+            raise ValueError(
+                f"DQNConfig.{name} must be {needed!r} to be matched in SB3; "
+                f"got {value!r}"
+            )
+    per_vector_step = Fraction(num_envs * dqn.gradient_steps, dqn.train_every)
+    return {
+        "learning_rate": dqn.lr,
+        "buffer_size": dqn.buffer_size,
+        "learning_starts": dqn.learning_starts,
+        "batch_size": dqn.batch_size,
+        "tau": 1.0,
+        "gamma": dqn.gamma,
+        "train_freq": (per_vector_step.denominator, "step"),
+        "gradient_steps": per_vector_step.numerator,
+        "target_update_interval": (
+            dqn.target_update_interval * dqn.train_every // dqn.gradient_steps
+        ),
+        "exploration_fraction": dqn.epsilon_decay_steps / steps,
+        "exploration_initial_eps": dqn.epsilon_start,
+        "exploration_final_eps": dqn.epsilon_end,
+        "max_grad_norm": dqn.max_grad_norm,
+        "policy_kwargs": {"net_arch": list(dqn.hidden)},
+    }
+
+
+@dataclass(frozen=True)
+class Bench:
+    """Settings shared by the three runs."""
+
+    shop: ShopConfig
+    """The shop every run trains and is evaluated on."""
+    settings: TrainConfig
+    """Our loop's settings; its eval cohort and num_envs are used for SB3 too."""
+    seed: int
+    """Training seed of every run (and of greedy's fit)."""
+    greedy_return: float
+    """Greedy's mean return on the in-training evaluation cohort."""
+
+
+# ----------------------------------------------------------------- the runs
+def warm_up_torch() -> None:
+    """Pay PyTorch's one-time start-up before any run is timed.
+
+    The first optimizer built in a process imports ``torch._dynamo`` (a second
+    or more); without this, whichever run comes first would pay for it.
+    """
+    net = torch.nn.Linear(4, 2)
+    for fused in (True, False):
+        optimizer = torch.optim.Adam(net.parameters(), fused=fused)
+        net(torch.zeros(1, 4)).sum().backward()
+        optimizer.step()
+
+
+def _held_out(policy: Policy, bench: Bench) -> float:
+    settings = bench.settings
+    result = evaluation.evaluate(
+        policy, bench.shop, settings.eval_sessions, settings.eval_seed
+    )
+    return float(result.returns.mean())
+
+
+def run_ours(bench: Bench) -> tuple[dict, Policy]:
+    """Train our DQN with its defaults; return its figures and final policy."""
+    timeline = Timeline()
+    clock = _RowClock(timeline)
+    train_logger = logging.getLogger("beautyrl_lib.training")
+    old_level = train_logger.level
+    train_logger.setLevel(logging.INFO)
+    train_logger.addHandler(clock)
+    original_evaluate = evaluation.evaluate
+
+    def timed_evaluate(*args, **kwargs):
+        with timeline.evaluating():
+            return original_evaluate(*args, **kwargs)
+
+    evaluation.evaluate = timed_evaluate
+    try:
+        result = train(
+            bench.shop, DQNConfig(), bench.settings, seed=bench.seed, progress=False
+        )
+    finally:
+        evaluation.evaluate = original_evaluate
+        train_logger.removeHandler(clock)
+        train_logger.setLevel(old_level)
+    seconds, cpu = timeline.train_seconds(), timeline.train_cpu()
+
+    if len(clock.stamps) != len(result.metrics):
+        raise RuntimeError(
+            f"{len(clock.stamps)} log records for {len(result.metrics)} metrics "
+            "rows: the training loop's log message changed; update _RowClock"
+        )
+    for row, stamp in zip(result.metrics, clock.stamps, strict=True):
+        timeline.rows.append((row["env_steps"], stamp))
+        if row["eval/mean_return"] is not None:
+            timeline.evals.append((row["env_steps"], stamp, row["eval/mean_return"]))
+    figures = _figures(
+        timeline,
+        bench,
+        env_steps=result.agent.env_steps,
+        updates=result.agent.n_updates,
+        seconds=seconds,
+        cpu=cpu,
+        learning_starts=DQNConfig().learning_starts,
+    )
+    figures["timing"] = result.timing
+    return figures, result.policy()
+
+
+def run_sb3(bench: Bench, name: str, num_envs: int, kwargs: dict) -> tuple[dict, DQN]:
+    """Train SB3's DQN on ``num_envs`` BeautyShopEnv; return figures and model."""
+    settings = bench.settings
+    torch.set_num_threads(1)
+    timeline = Timeline()
+    env = make_vec_env(
+        BeautyShopEnv,
+        n_envs=num_envs,
+        env_kwargs={"config": bench.shop},
+        vec_env_cls=DummyVecEnv,
+    )
+    model = DQN("MlpPolicy", env, seed=bench.seed, device="cpu", verbose=0, **kwargs)
+    # DQN(seed=s) seeds the environments with s + i; reseed them like our slots.
+    env.seed(bench.seed * settings.num_envs)
+
+    def run_eval(steps: int) -> None:
+        seconds = timeline.train_seconds()
+        with timeline.evaluating():
+            mean_return = _held_out(SB3Policy(model, name), bench)
+        timeline.evals.append((steps, seconds, mean_return))
+
+    model.learn(
+        total_timesteps=settings.total_steps,
+        callback=_SB3Clock(timeline, settings, run_eval),
+    )
+    seconds, cpu = timeline.train_seconds(), timeline.train_cpu()
+    steps = model.num_timesteps
+    timeline.rows.append((steps, seconds))
+    run_eval(steps)
+    env.close()
+    figures = _figures(
+        timeline,
+        bench,
+        env_steps=steps,
+        updates=model._n_updates,
+        seconds=seconds,
+        cpu=cpu,
+        learning_starts=kwargs.get("learning_starts", SB3_DEFAULT_LEARNING_STARTS),
+    )
+    figures["num_envs"] = num_envs
+    return figures, model
+
+
+def _figures(timeline, bench, env_steps, updates, seconds, cpu, learning_starts):
+    rates = timeline.window_rates(learning_starts)
+    return {
+        "env_steps": env_steps,
+        "updates": updates,
+        "train_seconds": seconds,
+        "train_cpu_seconds": cpu,
+        "steps_per_cpu_s": env_steps / cpu,
+        "eval_seconds": timeline.eval_seconds,
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+        "steps_per_s_median_window": statistics.median(rates) if rates else None,
+        "steps_per_s_overall": env_steps / seconds,
+        "windows": len(rates),
+        "reached_greedy": timeline.first_reaching(bench.greedy_return),
+        "log_rows": timeline.rows,
+        "evals": timeline.evals,
+    }
+
+
+def final_figures(policy: Policy, shop: ShopConfig, greedy) -> dict:
+    """Mean return, 95% interval and paired difference to greedy on the
+    reporting cohort (FINAL_SESSIONS shoppers of seed FINAL_SEED)."""
+    result = evaluation.evaluate(policy, shop, FINAL_SESSIONS, FINAL_SEED)
+    m = result.metrics(ci_seed=FINAL_SEED)
+    figures = {
+        "mean_return": m["mean_return"],
+        "return_ci_low": m["return_ci_low"],
+        "return_ci_high": m["return_ci_high"],
+        "mean_session_length": m["mean_session_length"],
+    }
+    if greedy is not None:
+        diff = evaluation.paired_difference(result, greedy, seed=FINAL_SEED)
+        figures["minus_greedy"] = list(diff)
+    return figures
+
+
+# ------------------------------------------------------------------- output
+def _ratio(ours: float | None, theirs: float | None) -> float | None:
+    return None if ours is None or theirs is None else ours / theirs
+
+
+def _seconds(reached: dict | None) -> str:
+    if reached is None:
+        return "not reached"
+    return f"{reached['train_seconds']:.0f} s ({reached['env_steps']:,} steps)"
+
+
+def _final(final: dict) -> str:
+    return (
+        f"{final['mean_return']:.2f} "
+        f"[{final['return_ci_low']:.2f}, {final['return_ci_high']:.2f}]"
+    )
+
+
+def _vs_greedy(final: dict) -> str:
+    if "minus_greedy" not in final:
+        return ""
+    mean, low, high = final["minus_greedy"]
+    return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
+
+
+def markdown(result: dict) -> str:
+    """The result as a Markdown table with a few lines of context."""
+    s = result["settings"]
+    lines = [
+        f"DQN training on the default shop, {s['steps']:,} environment steps, "
+        f"seed {s['seed']}, PyTorch on 1 thread. Time to greedy: training wall "
+        f"time (evaluations excluded) until the held-out mean return "
+        f"({s['eval_sessions']} shoppers, cohort {s['eval_seed']}, checked every "
+        f"{s['eval_every']:,} steps) first reached greedy's "
+        f"{result['greedy']['eval_return']:.3f}. Final: mean return [95% interval] "
+        f"on {FINAL_SESSIONS} shoppers of cohort {FINAL_SEED}; vs greedy: paired "
+        "difference on the same shoppers.",
+        "",
+        "| run | envs | steps/s (median window) | steps/s (overall) "
+        "| steps per CPU-s | updates | time to greedy | final return | vs greedy |",
+        "|---|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for name, run in result["runs"].items():
+        window = run["steps_per_s_median_window"]
+        lines.append(
+            f"| {name} | {run['num_envs']} | "
+            f"{'n/a' if window is None else f'{window:,.0f}'} | "
+            f"{run['steps_per_s_overall']:,.0f} | {run['steps_per_cpu_s']:,.0f} | "
+            f"{run['updates']:,} | "
+            f"{_seconds(run['reached_greedy'])} | {_final(run['final'])} | "
+            f"{_vs_greedy(run['final'])} |"
+        )
+    for name, final in result["sb3_with_mask"].items():
+        lines.append(
+            f"| {name} (mask applied at evaluation only) | | | | | | | "
+            f"{_final(final)} | {_vs_greedy(final)} |"
+        )
+    lines.append(
+        f"| greedy (reference) | | | | | | | {_final(result['greedy']['final'])} | |"
+    )
+    ratio = {
+        k: "n/a" if v is None else f"{v:.1f}x"
+        for k, v in result["ours_over_sb3_matched"].items()
+    }
+    lines += [
+        "",
+        f"Ours over sb3-matched, environment steps per second: "
+        f"{ratio['median_window']} (median windows), "
+        f"{ratio['overall']} (overall), {ratio['cpu']} (per CPU "
+        "second). Wall-time figures slow down when other jobs share the machine "
+        f"(1-minute load average {result['machine']['load_average_1min']} at the "
+        "start); CPU seconds much less so.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help=f"budget (default {DEFAULT_STEPS:,})"
+    )
+    parser.add_argument(
+        "--long", action="store_true", help="the full TrainConfig().total_steps"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="training seed")
+    parser.add_argument("--log-every", type=int, default=5_000, help="log window")
+    parser.add_argument(
+        "--eval-every", type=int, default=10_000, help="steps between evaluations"
+    )
+    parser.add_argument(
+        "--sb3-default-envs",
+        type=int,
+        default=1,
+        help="environments of the sb3-default run",
+    )
+    parser.add_argument("--json", default=None, help="write the results here")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    steps = args.steps or (TrainConfig().total_steps if args.long else DEFAULT_STEPS)
+    settings = replace(
+        TrainConfig(),
+        total_steps=steps,
+        log_every=args.log_every,
+        eval_every=args.eval_every,
+    )
+    shop = ShopConfig()
+    info = machine_info()
+    torch.set_num_threads(1)
+    warm_up_torch()
+
+    # Greedy: the threshold on the training-time cohort, the reference on the
+    # reporting cohort.
+    greedy = make_policy("greedy", shop, args.seed)
+    greedy_eval = evaluation.evaluate(
+        greedy, shop, settings.eval_sessions, settings.eval_seed
+    )
+    greedy_final = evaluation.evaluate(greedy, shop, FINAL_SESSIONS, FINAL_SEED)
+    bench = Bench(shop, settings, args.seed, float(greedy_eval.returns.mean()))
+    print(f"greedy on the training-time cohort: {bench.greedy_return:.3f}", flush=True)
+
+    runs, with_mask = {}, {}
+    matched = matched_sb3_kwargs(DQNConfig(), settings.num_envs, steps)
+    plans = (
+        ("ours", None, None),
+        ("sb3-default", args.sb3_default_envs, {}),
+        ("sb3-matched", settings.num_envs, matched),
+    )
+    for name, num_envs, kwargs in plans:
+        print(f"training {name} for {steps:,} steps ...", flush=True)
+        if kwargs is None:
+            figures, policy = run_ours(bench)
+            figures["num_envs"] = settings.num_envs
+        else:
+            figures, model = run_sb3(bench, name, num_envs, kwargs)
+            policy = SB3Policy(model, name)
+            with_mask[f"{name}+mask"] = final_figures(
+                SB3Policy(model, f"{name}+mask", use_mask=True), shop, greedy_final
+            )
+        figures["final"] = final_figures(policy, shop, greedy_final)
+        runs[name] = figures
+        print(
+            f"  {figures['steps_per_s_overall']:,.0f} steps/s overall, "
+            f"time to greedy: {_seconds(figures['reached_greedy'])}, "
+            f"final {_final(figures['final'])}",
+            flush=True,
+        )
+
+    ours, theirs = runs["ours"], runs["sb3-matched"]
+    result = {
+        "benchmark": "sb3_vs_ours",
+        "machine": info,
+        "settings": {
+            "steps": steps,
+            "seed": args.seed,
+            "num_envs": settings.num_envs,
+            "log_every": settings.log_every,
+            "eval_every": settings.eval_every,
+            "eval_sessions": settings.eval_sessions,
+            "eval_seed": settings.eval_seed,
+            "final_sessions": FINAL_SESSIONS,
+            "final_seed": FINAL_SEED,
+            "torch_threads": 1,
+            "dqn": DQNConfig().to_dict(),
+            "sb3_default_kwargs": {},
+            "sb3_matched_kwargs": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in matched.items()
+            },
+        },
+        "greedy": {
+            "eval_return": bench.greedy_return,
+            "final": final_figures(greedy, shop, None),
+        },
+        "runs": runs,
+        "sb3_with_mask": with_mask,
+        "ours_over_sb3_matched": {
+            label: _ratio(ours[key], theirs[key])
+            for label, key in (
+                ("median_window", "steps_per_s_median_window"),
+                ("overall", "steps_per_s_overall"),
+                ("cpu", "steps_per_cpu_s"),
+            )
+        },
+        "not_matched": not_matched(settings),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print()
+    print(markdown(result))
+    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
+    if args.json:
+        write_json(args.json, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
