@@ -1,0 +1,578 @@
+"""The source article's training loop against ours, and what each fix changes.
+
+Runs, on the default shop (``ShopConfig()``) and the same budget of
+environment steps (shopper-steps), one after the other in this process:
+
+* ``article``: ``beautyrl_lib.course.article_dqn.train`` with every defect of
+  the article's snippet (``ArticleConfig()``): one shopper at a time, one
+  update of 32 transitions per step, the target copied after every update,
+  no stop at a shopper leaving, epsilon x 0.995 per update, no seed, a deque
+  of tuples turned into tensors at every update, no action mask;
+* six more runs of the same loop, each with one more fix than the previous
+  (``article_dqn.cumulative_fixes()``): target copied every 500 updates,
+  no bootstrap past a shopper leaving, epsilon on a linear schedule over
+  environment steps, every random stream seeded, the preallocated
+  ``ReplayBuffer``, the action mask. The fixed epsilon schedule falls from 1
+  to 0.01 over the first half of the budget (``--epsilon-steps``);
+* ``ours``: ``beautyrl_lib.training.train`` with ``DQNConfig()`` and
+  ``TrainConfig()`` as they are except the step budget and the evaluation
+  interval (64 shoppers at once, an update of 256 every 8 steps, and so on).
+
+Figures per run:
+
+* environment steps per second: the median over windows (between two
+  evaluations for the article's loop, between two log rows for ours) that
+  start once updates run, overall (all steps over the training wall time),
+  and per CPU second of this process, which other jobs on a shared machine
+  disturb far less than wall time. Held-out evaluations are timed and left
+  out of all three;
+* the training wall time (evaluations left out) and the environment steps at
+  which the greedy policy's mean return on a held-out cohort (500 shoppers,
+  ``TrainConfig().eval_seed``), evaluated every ``--eval-every`` steps, first
+  reached the greedy recommender's on the same shoppers; "not reached" when
+  it never did;
+* the final network's mean return with its bootstrap 95% interval on 2,000
+  shoppers of cohort 7 (``beautyrl_lib.evaluation.evaluate``), its paired
+  difference to greedy, and ours minus each of the article's runs, on the
+  same shoppers.
+
+The article's runs without the seeding fix ignore ``--seeds`` on purpose (that
+is the defect), so they differ from one invocation to the next. Every run is
+trained once per seed; with the default single seed, the figures carry the
+noise of a single run (the 95% intervals cover the evaluation shoppers, not
+the training randomness).
+
+To time our loop's held-out evaluations, ``beautyrl_lib.evaluation.evaluate``
+is wrapped with a stopwatch for the duration of our run, and a logging handler
+notes when the loop writes each metrics row (the article's loop calls an
+evaluator we pass it, so it needs neither). PyTorch uses one thread in every
+run and its one-time start-up is paid before the first run is timed.
+
+Usage::
+
+    python benchmarks/article_loop.py              # 6,000 steps per run, seed 0
+    python benchmarks/article_loop.py --long       # 150,000 steps per run
+    python benchmarks/article_loop.py --steps 3000 --seeds 0,1 --json /tmp/a.json
+
+The article's loop runs at one to three hundred environment steps per second
+on the reference machine, so the default run takes about 5 minutes (longer
+when other jobs share the machine) and ``--long`` one and a half hours or
+more. The default budget is small: our DQN's defaults collect 5,000 steps
+before their first update and decay epsilon over 60,000, so at 6,000 steps
+it has barely started learning. ``--long`` gives every run 150,000 steps,
+half of ``TrainConfig().total_steps``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import statistics
+import time
+from dataclasses import dataclass, field, replace
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+from machine import machine_info, write_json  # noqa: E402
+
+import beautyrl_lib.evaluation as evaluation  # noqa: E402
+from beautyrl_lib.agents.base import Policy  # noqa: E402
+from beautyrl_lib.agents.dqn import DQNConfig  # noqa: E402
+from beautyrl_lib.agents.registry import make_policy  # noqa: E402
+from beautyrl_lib.course import article_dqn  # noqa: E402
+from beautyrl_lib.sim import ShopConfig  # noqa: E402
+from beautyrl_lib.training import TrainConfig, train  # noqa: E402
+
+DEFAULT_STEPS = 6_000
+LONG_STEPS = 150_000
+LONG_SEEDS = (0,)
+EVALS_PER_RUN = 8
+FINAL_SESSIONS = 2000
+FINAL_SEED = 7
+DEFAULT_JSON = "benchmarks/results/article_loop.json"
+DIFFERENCES = (
+    "Shoppers: the article's loop steps one BeautyShopEnv; ours steps 64 "
+    "shoppers at once with VectorShop.",
+    "Updates: the article's loop makes one update of 32 transitions per "
+    "environment step from the 33rd step on; ours one of 256 every 8 steps "
+    "after 5,000 steps.",
+    "Loss and optimiser: mean squared error and Adam at 1e-3 without gradient "
+    "clipping (article), Huber loss and fused Adam at 3e-4 with gradients "
+    "clipped to norm 10 (ours).",
+    "Network and replay: hidden layers 256 and 128, replay of 10,000 "
+    "(article); 128 and 128, replay of 100,000 (ours).",
+    "Target and epsilon after the fixes: a copy every 500 updates and epsilon "
+    "from 1 to 0.01 over 10,000 steps (article's loop); a copy every 1,000 "
+    "updates and epsilon from 1 to 0.05 over 60,000 steps (ours).",
+    "Replay sampling: the article's deque is sampled without replacement "
+    "(random.sample), the preallocated buffer with replacement.",
+)
+"""How the fully fixed article loop still differs from ours (in the JSON)."""
+
+
+# ---------------------------------------------------------------- stopwatch
+@dataclass
+class Stopwatch:
+    """Wall and CPU time of one run, with held-out evaluations left out."""
+
+    start: float = field(default_factory=time.perf_counter)
+    """``perf_counter`` when the run started (before shop and agent exist)."""
+    start_cpu: float = field(default_factory=time.process_time)
+    """``process_time`` when the run started."""
+    eval_seconds: float = 0.0
+    """Wall seconds spent in held-out evaluations so far."""
+    eval_cpu: float = 0.0
+    """CPU seconds spent in held-out evaluations so far."""
+
+    def train_seconds(self) -> float:
+        """Wall seconds since the start, evaluations excluded."""
+        return time.perf_counter() - self.start - self.eval_seconds
+
+    def train_cpu(self) -> float:
+        """CPU seconds of this process since the start, evaluations excluded."""
+        return time.process_time() - self.start_cpu - self.eval_cpu
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Book the time spent inside the ``with`` block as evaluation."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.eval_seconds += time.perf_counter() - wall
+            self.eval_cpu += time.process_time() - cpu
+
+
+@dataclass(frozen=True)
+class Bench:
+    """Settings shared by every run."""
+
+    shop: ShopConfig
+    """The shop every run trains and is evaluated on."""
+    steps: int
+    """Environment steps per run."""
+    eval_every: int
+    """Environment steps between held-out evaluations."""
+    eval_sessions: int
+    """Shoppers of the held-out cohort used during training."""
+    eval_seed: int
+    """Seed of that cohort (never the reporting cohort)."""
+    greedy_return: float
+    """Greedy's mean return on that cohort: the threshold of "time to greedy"."""
+    progress: bool
+    """Show progress bars."""
+
+
+def held_out(policy: Policy, bench: Bench) -> float:
+    """Mean return of ``policy`` on the in-training evaluation cohort."""
+    result = evaluation.evaluate(
+        policy, bench.shop, bench.eval_sessions, bench.eval_seed
+    )
+    return float(result.returns.mean())
+
+
+def warm_up_torch() -> None:
+    """Pay PyTorch's one-time start-up (lazy imports of the first optimizer)."""
+    net = torch.nn.Linear(4, 2)
+    for fused in (True, False):
+        optimizer = torch.optim.Adam(net.parameters(), fused=fused)
+        net(torch.zeros(1, 4)).sum().backward()
+        optimizer.step()
+
+
+# ----------------------------------------------------------------- the runs
+def run_article(config: article_dqn.ArticleConfig, seed: int, bench: Bench):
+    """Train the article's loop; return its figures and final policy."""
+    watch = Stopwatch()
+    evals = []  # (env steps, training seconds, held-out mean return)
+
+    def evaluator(policy: article_dqn.ArticlePolicy) -> float:
+        seconds = watch.train_seconds()
+        with watch.evaluating():
+            value = held_out(policy, bench)
+        evals.append((policy.agent.env_steps, seconds, value))
+        return value
+
+    run = article_dqn.train(
+        config,
+        bench.steps,
+        seed=seed,
+        shop=bench.shop,
+        eval_every=bench.eval_every,
+        evaluator=evaluator,
+        progress=bench.progress,
+    )
+    rows = [(steps, seconds) for steps, seconds, _ in evals]
+    figures = _figures(
+        watch,
+        bench,
+        rows=rows,
+        evals=evals,
+        env_steps=run.agent.env_steps,
+        updates=run.agent.n_updates,
+        learning_starts=config.batch_size + 1,
+    )
+    figures["config"] = config.to_dict()
+    figures["defects"] = list(config.defects)
+    return figures, run.policy()
+
+
+class _RowClock(logging.Handler):
+    """Notes the training seconds at which our loop writes each metrics row."""
+
+    def __init__(self, watch: Stopwatch) -> None:
+        super().__init__(level=logging.INFO)
+        self.watch = watch
+        self.stamps: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The loop logs "step N: ..." once per row, after that row's evaluation.
+        if str(record.msg).startswith("step "):
+            self.stamps.append(self.watch.train_seconds())
+
+
+def run_ours(seed: int, bench: Bench):
+    """Train our DQN with its defaults; return its figures and final policy."""
+    settings = replace(
+        TrainConfig(),
+        total_steps=bench.steps,
+        eval_every=bench.eval_every,
+        log_every=bench.eval_every // 2,
+        eval_sessions=bench.eval_sessions,
+        eval_seed=bench.eval_seed,
+    )
+    watch = Stopwatch()
+    clock = _RowClock(watch)
+    train_logger = logging.getLogger("beautyrl_lib.training")
+    old_level = train_logger.level
+    train_logger.setLevel(logging.INFO)
+    train_logger.addHandler(clock)
+    original_evaluate = evaluation.evaluate
+
+    def timed_evaluate(*args, **kwargs):
+        with watch.evaluating():
+            return original_evaluate(*args, **kwargs)
+
+    evaluation.evaluate = timed_evaluate
+    try:
+        result = train(
+            bench.shop, DQNConfig(), settings, seed=seed, progress=bench.progress
+        )
+    finally:
+        evaluation.evaluate = original_evaluate
+        train_logger.removeHandler(clock)
+        train_logger.setLevel(old_level)
+
+    if len(clock.stamps) != len(result.metrics):
+        raise RuntimeError(
+            f"{len(clock.stamps)} log records for {len(result.metrics)} metrics "
+            "rows: the training loop's log message changed; update _RowClock"
+        )
+    rows, evals = [], []
+    for row, stamp in zip(result.metrics, clock.stamps, strict=True):
+        rows.append((row["env_steps"], stamp))
+        if row["eval/mean_return"] is not None:
+            evals.append((row["env_steps"], stamp, row["eval/mean_return"]))
+    figures = _figures(
+        watch,
+        bench,
+        rows=rows,
+        evals=evals,
+        env_steps=result.agent.env_steps,
+        updates=result.agent.n_updates,
+        learning_starts=DQNConfig().learning_starts,
+    )
+    figures["config"] = DQNConfig().to_dict()
+    figures["train_config"] = {
+        k: getattr(settings, k) for k in settings.__dataclass_fields__
+    }
+    return figures, result.policy()
+
+
+def _figures(watch, bench, rows, evals, env_steps, updates, learning_starts):
+    seconds, cpu = watch.train_seconds(), watch.train_cpu()
+    # Windows between consecutive rows, kept once updates have started.
+    rates = []
+    points = [(0, 0.0), *rows]
+    for (steps0, t0), (steps1, t1) in zip(points, points[1:], strict=False):
+        if steps0 >= learning_starts and t1 > t0:
+            rates.append((steps1 - steps0) / (t1 - t0))
+    reached = next(
+        (
+            {"env_steps": steps, "train_seconds": t}
+            for steps, t, value in evals
+            if value >= bench.greedy_return
+        ),
+        None,
+    )
+    return {
+        "env_steps": env_steps,
+        "updates": updates,
+        "train_seconds": seconds,
+        "train_cpu_seconds": cpu,
+        "eval_seconds": watch.eval_seconds,
+        "steps_per_s_median_window": statistics.median(rates) if rates else None,
+        "windows": len(rates),
+        "steps_per_s_overall": env_steps / seconds,
+        "steps_per_cpu_s": env_steps / cpu,
+        "reached_greedy": reached,
+        "evals": evals,
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def final_figures(policy: Policy, bench: Bench, greedy) -> tuple:
+    """Figures on the reporting cohort (with the paired difference to
+    ``greedy``'s result when given), and the per-session result."""
+    result = evaluation.evaluate(policy, bench.shop, FINAL_SESSIONS, FINAL_SEED)
+    m = result.metrics(ci_seed=FINAL_SEED)
+    figures = {
+        "mean_return": m["mean_return"],
+        "return_ci_low": m["return_ci_low"],
+        "return_ci_high": m["return_ci_high"],
+        "mean_session_length": m["mean_session_length"],
+        "click_rate": m["click_rate"],
+    }
+    if greedy is not None:
+        diff = evaluation.paired_difference(result, greedy, seed=FINAL_SEED)
+        figures["minus_greedy"] = list(diff)
+    return figures, result
+
+
+# ------------------------------------------------------------------- output
+def _reached(reached: dict | None) -> str:
+    if reached is None:
+        return "not reached"
+    return f"{reached['train_seconds']:.0f} s ({reached['env_steps']:,} steps)"
+
+
+def _interval(values: list[float], signed: bool = False) -> str:
+    mean, low, high = values
+    fmt = "{:+.2f}" if signed else "{:.2f}"
+    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def markdown(result: dict) -> str:
+    """The result as a Markdown table with a few lines of context."""
+    s = result["settings"]
+    seeds = ", ".join(str(seed) for seed in s["seeds"])
+    lines = [
+        f"The article's DQN loop, made runnable, with its fixes added one at a "
+        f"time, against our DQN; default shop, {s['steps']:,} environment steps "
+        f"per run, seed {seeds}, PyTorch on 1 thread. Time to greedy: training "
+        f"wall time (evaluations excluded) until the held-out mean return "
+        f"({s['eval_sessions']} shoppers, cohort {s['eval_seed']}, checked every "
+        f"{s['eval_every']:,} steps) first reached greedy's "
+        f"{result['greedy']['eval_return']:.3f}. Final: mean return [95% "
+        f"interval] on {FINAL_SESSIONS} shoppers of cohort {FINAL_SEED}; vs "
+        "greedy and ours vs this: paired differences on the same shoppers.",
+        "",
+        "| run | steps/s (median window) | steps/s (overall) | steps per CPU-s "
+        "| updates | time to greedy | final return | vs greedy | ours vs this |",
+        "|---|---:|---:|---:|---:|---|---|---|---|",
+    ]
+    for run in result["runs"]:
+        name = (
+            run["name"]
+            if len(s["seeds"]) == 1
+            else f"{run['name']}, seed {run['seed']}"
+        )
+        versus = run.get("ours_minus_this")
+        lines.append(
+            f"| {name} | {_rate(run['steps_per_s_median_window'])} | "
+            f"{_rate(run['steps_per_s_overall'])} | {_rate(run['steps_per_cpu_s'])} "
+            f"| {run['updates']:,} | {_reached(run['reached_greedy'])} | "
+            f"{_interval(_final_triple(run['final']))} | "
+            f"{_interval(run['final']['minus_greedy'], signed=True)} | "
+            f"{'' if versus is None else _interval(versus, signed=True)} |"
+        )
+    greedy = result["greedy"]["final"]
+    lines.append(
+        f"| greedy (reference) | | | | | | {_interval(_final_triple(greedy))} | | |"
+    )
+    verdict = result["issue_4"]
+    lines += [
+        "",
+        f"Issue 4 (ours against the article's loop, seed {verdict['seed']}): final "
+        f"return {verdict['final_return']}; time to greedy "
+        f"{verdict['time_to_greedy']}. Wall-time figures slow down when other "
+        "jobs share the machine (1-minute load average "
+        f"{result['machine']['load_average_1min']} at the start); CPU seconds "
+        "much less so.",
+    ]
+    return "\n".join(lines)
+
+
+def _final_triple(final: dict) -> list[float]:
+    return [final["mean_return"], final["return_ci_low"], final["return_ci_high"]]
+
+
+def issue_4(article: dict, ours: dict) -> dict:
+    """Whether ours beat the article's loop on final return and time to greedy."""
+    a, o = article["final"], ours["final"]
+    apart = o["return_ci_low"] > a["return_ci_high"]
+    diff = article["ours_minus_this"]
+    if apart:
+        final = "ours higher, intervals apart"
+    elif o["mean_return"] > a["mean_return"]:
+        final = "ours higher, intervals overlap"
+    else:
+        final = "ours not higher"
+    final += f" (paired difference {_interval(diff, signed=True)})"
+    ra, ro = article["reached_greedy"], ours["reached_greedy"]
+    if ro is None:
+        time_verdict = "ours did not reach greedy"
+    elif ra is None:
+        time_verdict = "ours reached greedy, the article's loop did not"
+    elif ro["train_seconds"] < ra["train_seconds"]:
+        time_verdict = "ours reached greedy sooner"
+    else:
+        time_verdict = "the article's loop reached greedy sooner"
+    return {
+        "seed": article["seed"],
+        "final_return": final,
+        "final_intervals_apart": apart,
+        "ours_minus_article": diff,
+        "time_to_greedy": time_verdict,
+        "ours_faster_to_greedy": ro is not None
+        and (ra is None or ro["train_seconds"] < ra["train_seconds"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help=f"budget (default {DEFAULT_STEPS:,})"
+    )
+    parser.add_argument(
+        "--seeds", default=None, help="comma-separated training seeds (default 0)"
+    )
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help=f"{LONG_STEPS:,} steps and seeds {LONG_SEEDS}",
+    )
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=None,
+        help=f"steps between evaluations (default: budget / {EVALS_PER_RUN})",
+    )
+    parser.add_argument(
+        "--epsilon-steps",
+        type=int,
+        default=None,
+        help="steps of the article loop's fixed epsilon schedule (default: budget / 2)",
+    )
+    parser.add_argument("--json", default=DEFAULT_JSON, help="write the results here")
+    parser.add_argument("--progress", action="store_true", help="progress bars")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    steps = args.steps or (LONG_STEPS if args.long else DEFAULT_STEPS)
+    if args.seeds:
+        seeds = tuple(int(seed) for seed in args.seeds.split(","))
+    else:
+        seeds = LONG_SEEDS if args.long else (0,)
+    eval_every = args.eval_every or steps // EVALS_PER_RUN
+    if eval_every % 2 or steps < eval_every:
+        parser.error(f"--eval-every must be even and at most --steps; got {eval_every}")
+    info = machine_info()
+    torch.set_num_threads(1)
+    warm_up_torch()
+
+    # Greedy: the threshold on the training-time cohort, the reference on the
+    # reporting cohort.
+    shop, defaults = ShopConfig(), TrainConfig()
+    greedy = make_policy("greedy", shop, seeds[0])
+    greedy_eval = evaluation.evaluate(
+        greedy, shop, defaults.eval_sessions, defaults.eval_seed
+    )
+    bench = Bench(
+        shop=shop,
+        steps=steps,
+        eval_every=eval_every,
+        eval_sessions=defaults.eval_sessions,
+        eval_seed=defaults.eval_seed,
+        greedy_return=float(greedy_eval.returns.mean()),
+        progress=args.progress,
+    )
+    greedy_final, greedy_result = final_figures(greedy, bench, None)
+    print(f"greedy on the training-time cohort: {bench.greedy_return:.3f}", flush=True)
+
+    runs, per_session = [], {}
+    epsilon_steps = args.epsilon_steps or max(1, steps // 2)
+    base = article_dqn.ArticleConfig(epsilon_decay_steps=epsilon_steps)
+    plans = list(article_dqn.cumulative_fixes(base))
+    plans.append(("ours", None))
+    for seed in seeds:
+        for label, config in plans:
+            print(f"training {label} (seed {seed}) for {steps:,} steps ...", flush=True)
+            if config is None:
+                figures, policy = run_ours(seed, bench)
+            else:
+                figures, policy = run_article(config, seed, bench)
+            figures["final"], per_session[(label, seed)] = final_figures(
+                policy, bench, greedy_result
+            )
+            figures.update(name=label, seed=seed)
+            runs.append(figures)
+            print(
+                f"  {figures['steps_per_s_overall']:,.0f} steps/s overall, "
+                f"time to greedy: {_reached(figures['reached_greedy'])}, "
+                f"final {_interval(_final_triple(figures['final']))}",
+                flush=True,
+            )
+        # Ours minus each of the article's runs, shopper by shopper.
+        ours = per_session[("ours", seed)]
+        for run in runs:
+            if run["seed"] == seed and run["name"] != "ours":
+                run["ours_minus_this"] = list(
+                    evaluation.paired_difference(
+                        ours, per_session[(run["name"], seed)], seed=FINAL_SEED
+                    )
+                )
+
+    first = [run for run in runs if run["seed"] == seeds[0]]
+    result = {
+        "benchmark": "article_loop",
+        "machine": info,
+        "settings": {
+            "steps": steps,
+            "seeds": list(seeds),
+            "eval_every": eval_every,
+            "eval_sessions": bench.eval_sessions,
+            "eval_seed": bench.eval_seed,
+            "final_sessions": FINAL_SESSIONS,
+            "final_seed": FINAL_SEED,
+            "torch_threads": 1,
+            "article_epsilon_decay_steps": epsilon_steps,
+            "fixes": list(article_dqn.FIXES),
+            "fix_labels": dict(article_dqn.FIX_LABELS),
+        },
+        "greedy": {"eval_return": bench.greedy_return, "final": greedy_final},
+        "runs": runs,
+        "issue_4": issue_4(first[0], first[-1]),
+        "differences_after_all_fixes": list(DIFFERENCES),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print()
+    print(markdown(result))
+    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
+    if args.json:
+        write_json(args.json, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
