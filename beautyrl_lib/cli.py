@@ -301,7 +301,10 @@ def _field_help(source: str, name: str) -> str:
     import inspect
 
     cls = TrainConfig if source == "train" else DQNConfig
-    tree = ast.parse(inspect.getsource(cls))
+    try:
+        tree = ast.parse(inspect.getsource(cls))
+    except (OSError, TypeError):  # no source at hand (e.g. a frozen install)
+        return name.replace("_", " ")
     body = tree.body[0].body
     for node, after in zip(body, body[1:], strict=False):
         target = getattr(node, "target", None)
