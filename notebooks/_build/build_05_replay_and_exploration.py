@@ -178,8 +178,8 @@ CELLS = [
         store, and each gradient step learns from a batch drawn uniformly from all of
         it: many shoppers, at different steps of their sessions, recorded under older
         versions of the policy too. It also recycles experience: with the course's
-        settings, a store of 100,000 transitions and one batch of 128 every 4
-        environment steps, each transition is drawn 128 / 4 = 32 times on average
+        settings, a store of 100,000 transitions and one batch of 256 every 8
+        environment steps, each transition is drawn 256 / 8 = 32 times on average
         before it is overwritten.
 
         The vector shop already helps a little, since one of its steps holds 64
@@ -293,7 +293,7 @@ CELLS = [
     md(
         r"""
         On the machines we tried, the article's way takes milliseconds per batch and
-        the ring buffer a tenth of a millisecond: dozens of times faster. PyTorch
+        the ring buffer less than a tenth of a millisecond: dozens of times faster. PyTorch
         itself warns (above) that building a tensor from a list of arrays is
         extremely slow. A DQN draws a batch for every update, hundreds of thousands of
         times, so this is the difference between a training run of minutes and one of
@@ -367,7 +367,7 @@ CELLS = [
 
         - `LinearSchedule(start, end, duration_steps)`: a straight line from `start`
           to `end` over `duration_steps` steps, then flat. The course's default goes
-          from 1.0 to 0.05 over 50,000 steps.
+          from 1.0 to 0.05 over 60,000 steps.
         - `ExponentialSchedule(start, end, half_life=...)` (or `decay_steps=...`): the
           gap to `end` halves every `half_life` steps; it approaches `end` without
           reaching it.
@@ -390,27 +390,27 @@ CELLS = [
     ),
     md(
         r"""
-        In the course's training loop (one update every 4 environment steps) the
-        article's exploration is over 3,676 recommendations after the first update:
-        57 steps of the vector shop, about ten short sessions per slot, before the Q-network has
+        In the course's training loop (one update every 8 environment steps) the
+        article's exploration is over 7,352 recommendations after the first update:
+        115 steps of the vector shop, about twenty short sessions per slot, before the Q-network has
         learned anything worth exploiting. Worse, the same line of code would explore
-        four times less with `gradient_steps=4`, and four times more with
+        four times less with `gradient_steps=4`, and twice as long with
         `train_every=16`. The figure puts the three schedules on the environment-step
         clock:
         """
     ),
     code(
         """
-        steps = np.arange(0, 60_001, 100)
+        steps = np.arange(0, 80_001, 100)
         linear = LinearSchedule(1.0, 0.05, CONFIG.epsilon_decay_steps)
         exponential = ExponentialSchedule(1.0, 0.05, half_life=10_000)
         updates = steps // CONFIG.train_every * CONFIG.gradient_steps  # updates done by then
         article = np.maximum(0.995**updates, 0.01)
 
         fig, ax = plt.subplots(figsize=(7, 3.8))
-        ax.plot(steps, linear(steps), label="linear, 1 → 0.05 over 50,000 steps (course)")
+        ax.plot(steps, linear(steps), label="linear, 1 → 0.05 over 60,000 steps (course)")
         ax.plot(steps, exponential(steps), label="exponential, half-life 10,000 steps")
-        ax.plot(steps, article, label="article: × 0.995 per update, 1 update / 4 steps")
+        ax.plot(steps, article, label="article: × 0.995 per update, 1 update / 8 steps")
         ax.set_title("Exploration rate on the environment-step clock")
         ax.set_xlabel("environment steps (recommendations)")
         ax.set_ylabel("ε (chance of a random product)")
@@ -420,8 +420,8 @@ CELLS = [
     ),
     md(
         r"""
-        What to see: the article's curve drops to its floor at the very left edge,
-        while the linear schedule keeps exploring for 50,000 steps and the exponential
+        What to see: the article's curve drops to its floor near the left edge,
+        after 7,352 steps, while the linear schedule keeps exploring for 60,000 steps and the exponential
         one falls fast at first and then slowly. Which of the two is better is an
         empirical question (notebook 06 uses the linear one); what matters is that
         both are stated in environment steps, so changing the update frequency leaves
@@ -456,7 +456,7 @@ CELLS = [
         called once per step of the shop with `n` = the number of shoppers; it
         advances `agent.env_steps`, from which `agent.epsilon` is read, and returns
         how many gradient updates are now due (none before `learning_starts` = 5,000
-        steps, then one per `train_every` = 4 steps). Here are 100 steps of the
+        steps, then one per `train_every` = 8 steps). Here are 100 steps of the
         64-shopper shop, without any acting or learning:
         """
     ),
@@ -577,8 +577,8 @@ CELLS = [
           dozens of times faster than a deque of tuples turned into tensors at every
           update.
         - **Exploration schedules** are functions of environment steps: linear (the
-          course's 1 → 0.05 over 50,000 steps) or exponential. The article's
-          per-update decay reaches its floor after 919 updates, only 3,676
+          course's 1 → 0.05 over 60,000 steps) or exponential. The article's
+          per-update decay reaches its floor after 919 updates, only 7,352
           recommendations in the course's loop, and its length changes with the loop's
           update frequency.
         - **ε-greedy** explores with probability ε among the products still allowed,
