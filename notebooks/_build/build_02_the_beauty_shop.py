@@ -31,7 +31,7 @@ CELLS = [
         **Prerequisites:** notebook 01 (return, discount, policy, value); Python and
         NumPy arrays.
 
-        **Time:** about 45 minutes. Running every cell takes about a minute, most of it
+        **Time:** about 60 minutes. Running every cell takes about a minute, most of it
         in sections 5 and 6.
         """
     ),
@@ -120,7 +120,7 @@ CELLS = [
         r"""
         **What to see.** Each dot is a product, coloured by group, with a black bar at
         its category's median price; the dashed lines are the tier edges. Foundations,
-        serums and eye care sit high, mascaras and sunscreens low, and most categories
+        sunscreens, serums and eye care sit high, toners and mascaras low, and most categories
         span two or three tiers because the same kind of product is sold by drugstore
         and luxury brands alike. The price axis is logarithmic: a price is judged against
         the shopper's budget, so \$10 against \$20 matters as much as \$100 against
@@ -230,11 +230,13 @@ CELLS = [
     ),
     md(
         r"""
-        Each stage tells its own story. The concealer draws clicks and carts on hype
+        Each stage tells its own story. The mask is the most clicked of the five, yet
+        at \$93 it costs more than this shopper's whole budget of \$41, so it is
+        rarely put in the cart and never bought; the foundation (\$110) and the eye
+        care (\$75) go the same way. The concealer still draws a few clicks, on hype
         alone: this shopper's hidden interest in concealers is zero (45 or older, they
         care far more about skincare than makeup, like most of that age bracket). The
-        cleanser is the most clicked of the five, yet it costs more than this shopper's
-        whole budget of \$41, so it is almost never put in the cart and never bought.
+        cleanser, at \$15, is the one that gets through all three stages.
 
         ### Exercise 1: the expected points of one recommendation
 
@@ -292,8 +294,8 @@ CELLS = [
     ),
     md(
         r"""
-        Even the best recommendation is expected to earn well under one point: most
-        recommendations are ignored, and a purchase needs three stages to succeed. A
+        Even the best recommendation is expected to earn about one point, and the
+        median product less than a tenth of a point: most recommendations are ignored, and a purchase needs three stages to succeed. A
         session's points come from many small chances, which is why the comparisons
         of section 5 need hundreds of shoppers to tell recommenders apart.
 
@@ -518,8 +520,11 @@ CELLS = [
         The later stages (orange, green) move much less, because they depend mostly on
         price, budget and fit, which clicks already filter. Compare also the `length`
         and `suited` columns of the table: the look-ahead oracle has the longest
-        sessions, and popularity has the lowest share of purchases that suit the skin:
-        its best sellers are the same for every skin type.
+        sessions and the highest share of purchases that suit the skin. Among the
+        recommenders that see only `obs`, random has the lowest share, and greedy and
+        the bandit stay below popularity: they learn what earns points at the next
+        step, and fit hardly shows there, since a shopper discovers it only after the
+        purchase (section 3).
 
         ## 6. Why myopic recommenders leave value on the table
 
@@ -570,7 +575,7 @@ CELLS = [
         long-term effects, the best next step is the best plan. As $s$ grows, the
         myopic oracle *loses* return, because the recommendations that pay most now
         (hyped products that may not suit the skin) cost patience and trust, while the
-        look-ahead oracle gains, because it can now earn more by building routines and
+        look-ahead oracle, after a dip at $s = 0.5$, gains, because it can now earn more by building routines and
         keeping the shopper happy. The gap between the two is the value a myopic
         recommender leaves on the table, and it is what reinforcement learning is for:
         a policy trained on whole sessions learns to weigh the next click against the
@@ -607,8 +612,9 @@ CELLS = [
           recommendations (**truncated**); its **return** adds the rewards up to the
           end.
         - On a shared cohort with paired bootstrap intervals, popularity beats random
-          and greedy beats popularity clearly, the bandit only just; the oracles, which
-          read the profile, are far above.
+          clearly; greedy and the bandit beat popularity by less (about 0.4 points,
+          with intervals that stay just above 0); the oracles, which read the
+          profile, are far above.
         - With the long-term effects off, the myopic oracle is about as good as the
           look-ahead one; at the standard strength and above, looking ahead wins
           clearly. That gap is the room RL has to play in.
