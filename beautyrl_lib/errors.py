@@ -9,6 +9,8 @@ keeps working.
 
 from __future__ import annotations
 
+import math
+
 
 class BeautyRLError(Exception):
     """Base class of every exception raised on purpose by BeautyRL."""
@@ -59,3 +61,29 @@ def invalid(
         The exception, ready to ``raise``.
     """
     return error(f"{param} must be {allowed}; got {describe(value)}")
+
+
+def check_int(name: str, value, low: int, high: int) -> None:
+    """Raise ``ConfigError`` unless ``value`` is an int (not a bool) in [low, high]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise invalid(name, value, f"an integer from {low} to {high}")
+
+
+def check_float(name: str, value, low: float, high: float, low_open: bool = False):
+    """Raise ``ConfigError`` unless ``value`` is a finite number in [low, high]
+    (in (low, high] when ``low_open``); ints count as numbers, bools do not."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float)
+    if not ok or not math.isfinite(value) or not low <= value <= high:
+        raise invalid(name, value, f"a finite number from {low} to {high}")
+    if low_open and value == low:
+        raise invalid(name, value, f"a number above {low} and up to {high}")
+
+
+def check_bool(name: str, value) -> None:
+    """Raise ``ConfigError`` unless ``value`` is True or False."""
+    if not isinstance(value, bool):
+        raise invalid(name, value, "True or False")

@@ -30,6 +30,8 @@ from tqdm.auto import tqdm
 
 from beautyrl_lib.agents.base import Policy, masked_argmax
 from beautyrl_lib.errors import ActionError, ConfigError, ObservationError, invalid
+from beautyrl_lib.errors import check_float as _check_float
+from beautyrl_lib.errors import check_int as _check_int
 from beautyrl_lib.sim.config import ShopConfig
 from beautyrl_lib.sim.core import catalog_for
 from beautyrl_lib.sim.observation import OBS_DIM
@@ -96,21 +98,6 @@ def check_batch(obs, action_mask, n_products: int | None = None) -> np.ndarray:
             ActionError,
         )
     return mask
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
-        raise invalid(name, value, f"an integer from {low} to {high}")
-
-
-def _check_float(name: str, value, low: float, high: float) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, int | float)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise invalid(name, value, f"a finite number from {low} to {high}")
 
 
 def _require_fitted(policy: Policy, attribute: str) -> None:

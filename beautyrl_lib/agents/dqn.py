@@ -59,6 +59,9 @@ from beautyrl_lib.errors import (
     ObservationError,
     invalid,
 )
+from beautyrl_lib.errors import check_bool as _check_bool
+from beautyrl_lib.errors import check_float as _check_float
+from beautyrl_lib.errors import check_int as _check_int
 
 logger = logging.getLogger(__name__)
 
@@ -73,28 +76,6 @@ class TrainingDivergedError(BeautyRLError, RuntimeError):
 
 
 # --------------------------------------------------------------------- config
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
-        raise invalid(name, value, f"an integer from {low} to {high}")
-
-
-def _check_float(name: str, value, low: float, high: float, low_open=False) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, int | float)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise invalid(name, value, f"a finite number from {low} to {high}")
-    if low_open and value == low:
-        raise invalid(name, value, f"a number above {low} and up to {high}")
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, bool):
-        raise invalid(name, value, "True or False")
-
-
 @dataclass(frozen=True)
 class DQNConfig:
     """Hyperparameters of a DQN agent. Defaults suit the course's standard shop.

@@ -81,7 +81,6 @@ receive a greedy policy that acts on a whole cohort at once.
 from __future__ import annotations
 
 import logging
-import math
 import random
 import time
 import warnings
@@ -98,6 +97,8 @@ from beautyrl_lib.agents.base import Policy, masked_argmax
 from beautyrl_lib.agents.exploration import LinearSchedule
 from beautyrl_lib.agents.qnetwork import QNetwork
 from beautyrl_lib.agents.replay import Batch, ReplayBuffer
+from beautyrl_lib.errors import check_float as _check_float
+from beautyrl_lib.errors import check_int as _check_int
 from beautyrl_lib.errors import invalid
 from beautyrl_lib.sim import OBS_DIM, BeautyShopEnv, ShopConfig
 
@@ -132,21 +133,6 @@ Transition = namedtuple(
 # Torch warns that a tensor built from a list of arrays is slow; that slowness
 # is the defect being measured, so the warning is silenced where it happens.
 _SLOW_LIST_WARNING = "Creating a tensor from a list of numpy.ndarrays"
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
-        raise invalid(name, value, f"an integer from {low} to {high}")
-
-
-def _check_float(name: str, value, low: float, high: float) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, int | float)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise invalid(name, value, f"a finite number from {low} to {high}")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from beautyrl_lib.errors import ConfigError, invalid
+from beautyrl_lib.errors import check_float as _check_float
+from beautyrl_lib.errors import check_int as _check_int
 
 REWARD_MODES = ("funnel", "revenue", "suitability")
 MAX_PRODUCTS = 100_000
@@ -62,21 +64,6 @@ class RewardWeights:
             value,
             "a RewardWeights, a dict with click/cart/purchase, or 3 numbers",
         )
-
-
-def _check_int(name: str, value, low: int, high: int) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
-        raise invalid(name, value, f"an integer from {low} to {high}")
-
-
-def _check_float(name: str, value, low: float, high: float) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, int | float)
-    if not ok or not math.isfinite(value) or not low <= value <= high:
-        raise invalid(name, value, f"a finite number from {low} to {high}")
 
 
 @dataclass(frozen=True)
