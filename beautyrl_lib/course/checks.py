@@ -24,7 +24,7 @@ Exercises and their checks (notebook, function the learner writes):
 * 02: ``expected_funnel_reward(p_click, p_cart, p_purchase, w_click, w_cart,
   w_purchase)`` -> ``check_expected_funnel_reward``
 * 02: ``session_return(rewards, terminated, gamma)`` -> ``check_session_return``
-* 04/06: ``td_target(rewards, next_q_values, terminated, gamma)`` ->
+* 04: ``td_target(rewards, next_q_values, terminated, gamma)`` ->
   ``check_td_target``
 * 05: ``epsilon_greedy(q_values, epsilon, rng)`` -> ``check_epsilon_greedy``
 """
