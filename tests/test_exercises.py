@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from check_contract import assert_fails_with_hint, assert_passes, assert_stub_is_pending
 
 from beautyrl_lib.course import checks, tabular
 from beautyrl_lib.errors import ConfigError
@@ -220,29 +221,21 @@ IDS = [f"{case[0].__name__}-{case[2].__name__}" for case in CASES]
 
 @pytest.mark.parametrize(("check", "correct", "mistake", "hint"), CASES, ids=IDS)
 def test_check_passes_a_correct_function(capsys, check, correct, mistake, hint):
-    assert check(correct) is True
-    assert "Correct!" in capsys.readouterr().out
+    assert_passes(capsys, check, correct)
 
 
 @pytest.mark.parametrize(("check", "correct", "mistake", "hint"), CASES, ids=IDS)
 def test_check_fails_a_typical_mistake_with_its_hint(
     capsys, check, correct, mistake, hint
 ):
-    assert check(mistake) is False
-    out = capsys.readouterr().out
-    assert "Not yet." in out
-    assert "expected:" in out and "received:" in out
-    assert hint in out
+    assert_fails_with_hint(capsys, check, mistake, hint)
 
 
 @pytest.mark.parametrize(
     "check", sorted({c[0] for c in CASES}, key=lambda f: f.__name__)
 )
 def test_check_says_not_implemented_for_a_stub(capsys, check):
-    assert check(stub) is False
-    out = capsys.readouterr().out
-    assert "Not implemented yet." in out
-    assert "Traceback" not in out
+    assert_stub_is_pending(capsys, check, stub)
 
 
 def test_references_pass_their_own_checks(capsys):
