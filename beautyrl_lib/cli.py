@@ -136,9 +136,17 @@ def _parser() -> argparse.ArgumentParser:
             help=_field_help(source, field_name),
         )
     tr.add_argument(
-        "--double-dqn", action="store_true", help="use the Double DQN target"
+        "--double-dqn",
+        action=argparse.BooleanOptionalAction,
+        default=defaults_d.double_dqn,
+        help="use the Double DQN target",
     )
-    tr.add_argument("--dueling", action="store_true", help="use a dueling head")
+    tr.add_argument(
+        "--dueling",
+        action=argparse.BooleanOptionalAction,
+        default=defaults_d.dueling,
+        help="use a dueling head",
+    )
     tr.add_argument(
         "--hidden",
         metavar="SIZES",
@@ -287,6 +295,8 @@ _TRAIN_OPTIONS = (
     ("--buffer-size", "buffer_size", int, "dqn"),
     ("--learning-starts", "learning_starts", int, "dqn"),
     ("--train-every", "train_every", int, "dqn"),
+    ("--gradient-steps", "gradient_steps", int, "dqn"),
+    ("--n-step", "n_step", int, "dqn"),
     ("--target-update", "target_update", str, "dqn"),
     ("--target-update-interval", "target_update_interval", int, "dqn"),
     ("--tau", "tau", float, "dqn"),

@@ -398,7 +398,7 @@ class _Run:
             t3 = clock()
             for _ in range(due):
                 try:
-                    out = agent.update(self.replay.sample(self.dqn_config.batch_size))
+                    out = agent.update(self.sample())
                 except TrainingDivergedError as error:
                     raise TrainingDivergedError(
                         f"{error}. Training stopped; the last good checkpoint is "
@@ -433,6 +433,13 @@ class _Run:
             out_dir=self.out,
             best_return=self.best_return,
             timing=dict(self.timing),
+        )
+
+    def sample(self):
+        """A training batch; n-step rows follow each shopper's slot, num_envs apart."""
+        cfg = self.dqn_config
+        return self.replay.sample(
+            cfg.batch_size, cfg.n_step, cfg.gamma, stride=self.settings.num_envs
         )
 
     def _count_sessions(self, rewards: np.ndarray, ended: np.ndarray) -> None:

@@ -77,9 +77,23 @@ def test_td_target_hand_values_terminated_versus_truncated():
     torch.testing.assert_close(td_target(rewards, next_q, terminated, 0.0), rewards)
 
 
+def test_td_target_per_row_discounts_of_n_step_rows():
+    # Row 0 summed 3 steps (discount 0.9**3), row 1 one step, row 2 ended.
+    rewards = torch.tensor([2.71, 1.0, 5.0])
+    next_q = torch.tensor([10.0, 10.0, 10.0])
+    terminated = torch.tensor([0.0, 0.0, 1.0])
+    discounts = torch.tensor([0.729, 0.9, 0.81])
+    expected = torch.tensor([2.71 + 7.29, 1.0 + 9.0, 5.0])
+    torch.testing.assert_close(
+        td_target(rewards, next_q, terminated, discounts), expected
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
+        ({"gamma": torch.tensor([0.9, 1.2, 0.5])}, r"gamma must be \[0, 1\]; got"),
+        ({"gamma": torch.full((2,), 0.9)}, r"gamma must be a tensor of shape \(3,\)"),
         ({"next_q_target": torch.zeros(3, 1)}, r"next_q_target must be a tensor of "),
         (
             {"terminated": torch.zeros(2)},
@@ -510,6 +524,7 @@ def test_act_refuses_bad_observations():
         ("learning_starts", 10, "learning_starts must be an integer from 256"),
         ("train_every", 0, "train_every must be an integer from 1"),
         ("gradient_steps", 1.0, "gradient_steps must be an integer"),
+        ("n_step", 0, "n_step must be an integer from 1 to 100; got 0"),
         ("target_update", "polyak", "target_update must be one of"),
         ("target_update_interval", 0, "target_update_interval must be an integer"),
         ("tau", 0.0, "tau must be a number above 0.0"),
@@ -536,6 +551,32 @@ def test_config_dict_round_trip():
     assert DQNConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ConfigError, match="config must be keys among"):
         DQNConfig.from_dict({"learning_rate": 0.1})
+
+
+def test_config_saved_before_n_step_existed_loads_as_one_step():
+    data = DQNConfig(n_step=1).to_dict()
+    del data["n_step"]
+    assert DQNConfig.from_dict(data).n_step == 1
+    agent = DQNAgent(4, 3, replace(SMALL, n_step=1), seed=0)
+    state = agent.state_dict()
+    del state["config"]["n_step"]
+    DQNAgent(4, 3, replace(SMALL, n_step=1), seed=1).load_state_dict(state)
+    with pytest.raises(CheckpointError, match=r"differs .* in \['n_step'\]"):
+        DQNAgent(4, 3, replace(SMALL, n_step=3), seed=1).load_state_dict(state)
+
+
+def test_agent_uses_the_batch_discounts_of_n_step_rows():
+    agent = DQNAgent(4, 3, replace(SMALL, n_step=3), seed=0)
+    batch = _random_batch(0)._replace(discounts=torch.full((8,), 0.5))
+    with torch.no_grad():
+        next_v = agent.target(batch.next_obs).max(dim=1).values
+        expected = batch.rewards + 0.5 * (1 - batch.terminated) * next_v
+    stats = agent.update(batch)
+    assert stats["td_target_mean"] == pytest.approx(expected.mean().item(), rel=1e-5)
+    assert stats["td_target_mean"] != pytest.approx(
+        (batch.rewards + SMALL.gamma * (1 - batch.terminated) * next_v).mean().item(),
+        rel=1e-3,
+    )
 
 
 def test_dueling_agent_trains_and_round_trips():

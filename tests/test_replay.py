@@ -306,3 +306,114 @@ def test_mask_after_recommending_matches_the_shop():
             mask[ended].sum(axis=1) - mask[ended, actions[ended]],
         )
     assert not np.shares_memory(expected, mask)
+
+
+# ------------------------------------------------------------- n-step rows
+def _concat(batches: list[Batch]) -> Batch:
+    """One batch from several draws (fields that are None stay None)."""
+    return Batch(
+        *(
+            None if parts[0] is None else torch.cat(parts)
+            for parts in zip(*batches, strict=True)
+        )
+    )
+
+
+def _n_step_reference(history, stored_ids, first_id, stride, n_step, gamma):
+    """Walk one sampled row's session forward through a plain list of steps."""
+    total, discount, last = 0.0, 1.0, first_id
+    for k in range(n_step):
+        row = first_id + k * stride
+        if row not in stored_ids:
+            break
+        _, _, reward, _, terminated, truncated = history[row]
+        total += discount * reward
+        discount *= gamma
+        last = row
+        if terminated or truncated:
+            break
+    return total, discount, last
+
+
+@pytest.mark.parametrize("n_step", [2, 3, 5])
+@pytest.mark.parametrize("stride", [1, 4])
+def test_n_step_rows_match_a_walk_along_each_session(n_step, stride):
+    # Capacity 37 is no multiple of the stride, so sessions wrap the ring.
+    rng = np.random.default_rng(3)
+    buffer = ReplayBuffer(37, OBS_DIM, seed=5)
+    history, next_id = [], 0
+    for _ in range(40):
+        rows = list(zip(*_transitions(rng, stride, next_id), strict=True))
+        history.extend(rows)
+        buffer.add_batch(*(np.array(column) for column in zip(*rows, strict=True)))
+        next_id += stride
+    stored = set(range(next_id - buffer.size, next_id))
+    gamma = 0.9
+    draws = [buffer.sample(30, n_step, gamma, stride) for _ in range(7)]
+    batch = _concat(draws)
+    short_sums = 0
+    for i, first in enumerate(batch.obs[:, 0].long().tolist()):
+        total, discount, last = _n_step_reference(
+            history, stored, first, stride, n_step, gamma
+        )
+        short_sums += discount > gamma**n_step + 1e-9
+        assert batch.rewards[i].item() == pytest.approx(total, rel=1e-5, abs=1e-6)
+        assert batch.discounts[i].item() == pytest.approx(discount, rel=1e-6)
+        assert batch.next_obs[i, 0].item() == last + 0.5
+        assert batch.terminated[i].item() == float(history[last][4])
+        assert batch.truncated[i].item() == float(history[last][5])
+    # Some rows must stop early (a session ends or the newest row is reached).
+    assert 0 < short_sums < 210
+
+
+def test_n_step_stops_at_the_newest_row_and_keeps_its_mask():
+    buffer = ReplayBuffer(10, OBS_DIM, seed=0, n_actions=4)
+    obs = np.zeros((3, OBS_DIM), np.float32)
+    masks = np.array([[1, 0, 1, 1], [1, 0, 0, 1], [0, 0, 0, 1]], dtype=bool)
+    buffer.add_batch(
+        obs,
+        np.zeros(3, np.int64),
+        np.array([1.0, 2.0, 8.0]),
+        obs + np.arange(3, dtype=np.float32)[:, None],
+        np.zeros(3, bool),
+        np.zeros(3, bool),
+        masks,
+    )
+    buffer.rng = np.random.default_rng(0)
+    draws = [buffer.sample(3, n_step=3, gamma=0.5) for _ in range(10)]
+    batch = _concat(draws)
+    # Every session runs past the newest row, so each row sums what exists:
+    # row 0: 1 + 0.5 * 2 + 0.25 * 8; row 1: 2 + 0.5 * 8; row 2: 8.
+    expected = {4.0: (0.125, 2), 6.0: (0.25, 2), 8.0: (0.5, 2)}
+    assert set(batch.rewards.tolist()) == set(expected)
+    for i, reward in enumerate(batch.rewards.tolist()):
+        discount, last = expected[reward]
+        assert batch.discounts[i].item() == discount
+        assert batch.next_obs[i, 0].item() == last
+        assert batch.next_action_mask[i].tolist() == masks[last].tolist()
+
+
+def test_one_step_sampling_is_the_plain_sample():
+    a, b = ReplayBuffer(20, OBS_DIM, seed=9), ReplayBuffer(20, OBS_DIM, seed=9)
+    for buffer in (a, b):
+        buffer.add_batch(*_transitions(np.random.default_rng(4), 15))
+    plain = a.sample(8)
+    explicit = b.sample(8, n_step=1, gamma=0.3, stride=4)
+    _assert_same_batch(plain, explicit)
+    assert plain.discounts is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_step": 0}, r"n_step must be an integer from 1 to 100; got 0"),
+        ({"n_step": 2.0}, r"n_step must be an integer .*; got 2\.0"),
+        ({"stride": 0}, r"stride must be an integer from 1 to .*; got 0"),
+        ({"gamma": 1.5}, r"gamma must be a finite number from 0\.0 to 1\.0; got 1\.5"),
+    ],
+)
+def test_bad_n_step_arguments_raise(kwargs, match):
+    buffer = ReplayBuffer(20, OBS_DIM, seed=0)
+    buffer.add_batch(*_transitions(np.random.default_rng(0), 10))
+    with pytest.raises(ConfigError, match=match):
+        buffer.sample(4, **{"n_step": 3, "gamma": 0.9, **kwargs})

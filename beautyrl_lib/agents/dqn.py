@@ -69,6 +69,8 @@ TARGET_UPDATES = ("hard", "soft")
 EPSILON_SCHEDULES = ("linear", "exponential")
 STATE_FORMAT = "beautyrl-dqn-agent"
 STATE_VERSION = 1
+# Config fields newer than some saved snapshots, with the behaviour those had.
+_LEGACY_FIELDS = {"n_step": 1}
 
 
 class TrainingDivergedError(BeautyRLError, RuntimeError):
@@ -101,6 +103,9 @@ class DQNConfig:
     """Environment steps between two rounds of gradient steps."""
     gradient_steps: int = 1
     """Gradient steps per round."""
+    n_step: int = 1
+    """Rewards summed along a session before bootstrapping (n-step returns);
+    1 is the one-step target of plain DQN."""
     target_update: str = "hard"
     """'hard': periodic copy of the online network into the target; 'soft': Polyak."""
     target_update_interval: int = 1000
@@ -136,6 +141,7 @@ class DQNConfig:
         _check_int("learning_starts", self.learning_starts, self.batch_size, 10**12)
         _check_int("train_every", self.train_every, 1, 1_000_000)
         _check_int("gradient_steps", self.gradient_steps, 1, 10_000)
+        _check_int("n_step", self.n_step, 1, 100)
         if self.target_update not in TARGET_UPDATES:
             raise invalid(
                 "target_update", self.target_update, f"one of {TARGET_UPDATES}"
@@ -208,7 +214,8 @@ class DQNConfig:
                 sorted(unknown),
                 f"keys among {sorted(cls.__dataclass_fields__)}",
             )
-        return cls(**data)
+        # A config saved before a field existed had that field's old value.
+        return cls(**{**_LEGACY_FIELDS, **data})
 
 
 # ------------------------------------------------------------ pure functions
@@ -227,7 +234,7 @@ def td_target(
     rewards: torch.Tensor,
     next_q_target: torch.Tensor,
     terminated: torch.Tensor,
-    gamma: float,
+    gamma: float | torch.Tensor,
 ) -> torch.Tensor:
     """One-step TD targets: ``rewards + gamma * (1 - terminated) * next_q_target``.
 
@@ -240,7 +247,9 @@ def td_target(
         next_q_target: float tensor (B,): the value of each next observation,
             usually ``bootstrap_values(...)``.
         terminated: bool or float tensor (B,), true/1 where the shopper left.
-        gamma: Discount factor from 0 to 1.
+        gamma: Discount factor from 0 to 1, or a float tensor (B,) of one
+            discount per row (n-step rows: gamma to the power of the steps
+            their reward sums, ``Batch.discounts``).
 
     Returns:
         float tensor (B,), the regression targets for Q(obs, action).
@@ -254,7 +263,12 @@ def td_target(
     n = rewards.shape[0]
     _check_vector("next_q_target", next_q_target, n)
     _check_vector("terminated", terminated, n)
-    _check_float("gamma", gamma, 0.0, 1.0)
+    if isinstance(gamma, torch.Tensor):
+        _check_vector("gamma", gamma, n)
+        if not bool(((gamma >= 0) & (gamma <= 1)).all()):
+            raise invalid("gamma", "a tensor with values outside [0, 1]", "[0, 1]")
+    else:
+        _check_float("gamma", gamma, 0.0, 1.0)
     not_terminated = 1.0 - terminated.to(next_q_target.dtype)
     return rewards + gamma * not_terminated * next_q_target
 
@@ -532,7 +546,9 @@ class DQNAgent:
             next_values = bootstrap_values(
                 self.target, batch.next_obs, online_for_choice, batch.next_action_mask
             )
-            targets = td_target(batch.rewards, next_values, batch.terminated, cfg.gamma)
+            # n-step rows carry their own discount, gamma ** (steps summed).
+            discount = cfg.gamma if batch.discounts is None else batch.discounts
+            targets = td_target(batch.rewards, next_values, batch.terminated, discount)
 
         # Huber loss on the Q-values of the actions actually taken.
         q_values = self.online(batch.obs)  # (B, n_actions)
@@ -621,7 +637,8 @@ class DQNAgent:
                     CheckpointError,
                 )
         mine = self.config.to_dict()
-        theirs = dict(state.get("config", {}))
+        # Fields added after a snapshot was written: their value back then.
+        theirs = {**_LEGACY_FIELDS, **dict(state.get("config", {}))}
         if "hidden" in theirs:
             theirs["hidden"] = list(theirs["hidden"])
         differ = sorted(

@@ -38,6 +38,7 @@ from beautyrl_lib.errors import (
     CheckpointError,
     ConfigError,
     ObservationError,
+    check_float,
     invalid,
 )
 
@@ -67,6 +68,10 @@ class Batch(NamedTuple):
     next_action_mask: torch.Tensor | None = None
     """bool (B, n_actions): products allowed in the next state, True where
     allowed; None if the buffer stores no masks."""
+    discounts: torch.Tensor | None = None
+    """float32 (B,): with n-step sampling, gamma to the power of the steps
+    each row's reward sums (its bootstrap discount); None for one-step rows,
+    whose discount is plain gamma."""
 
 
 def mask_after_recommending(action_mask: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -250,11 +255,35 @@ class ReplayBuffer:
         return arr
 
     # --------------------------------------------------------------- sample
-    def sample(self, batch_size: int) -> Batch:
+    def sample(
+        self,
+        batch_size: int,
+        n_step: int = 1,
+        gamma: float = 1.0,
+        stride: int = 1,
+    ) -> Batch:
         """Draw ``batch_size`` stored transitions uniformly, with replacement.
+
+        With ``n_step`` above 1, each drawn row is extended along its own
+        session: the rewards of up to ``n_step`` consecutive steps are summed
+        with discount ``gamma``, and ``next_obs``, the flags and the next mask
+        are those of the last step summed. A session that ends sooner stops
+        the sum there, and so does the newest stored step; ``discounts`` then
+        holds gamma to the power of the steps actually summed, so the TD
+        target stays exact for every row. The steps taken in between came from
+        the behaviour policy, not the greedy one: n-step targets trade this
+        small off-policy bias for rewards that travel back n steps per update.
+
+        ``stride`` is how many rows lie between two consecutive steps of one
+        session: ``num_envs`` when every call of ``add_batch`` stores one step
+        of each of ``num_envs`` shoppers in the same order, as the training
+        loop does; 1 for a single shopper.
 
         Args:
             batch_size: Number of transitions, from 1 to ``len(self)``.
+            n_step: Steps summed per row, from 1 to 100.
+            gamma: Discount per step, from 0 to 1 (used when ``n_step`` > 1).
+            stride: Rows between consecutive steps of a session, >= 1.
 
         Returns:
             A ``Batch`` of CPU tensors that own their memory (later writes to
@@ -262,7 +291,8 @@ class ReplayBuffer:
 
         Raises:
             ConfigError: If ``batch_size`` is not an integer from 1 to the
-                number of transitions stored.
+                number of transitions stored, or ``n_step``, ``gamma`` or
+                ``stride`` is outside its range.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise invalid("batch_size", batch_size, "an integer", ConfigError)
@@ -273,22 +303,51 @@ class ReplayBuffer:
                 f"an integer from 1 to {self.size} (the transitions stored)",
                 ConfigError,
             )
+        n_step = _check_int("n_step", n_step, 1, 100)
+        stride = _check_int("stride", stride, 1, MAX_CAPACITY)
+        check_float("gamma", gamma, 0.0, 1.0)
         idx = self.rng.integers(0, self.size, size=batch_size)
         # Fancy indexing copies, so each tensor owns a fresh array.
+        rewards = self.rewards[idx]
+        last, discounts = idx, None
+        if n_step > 1:
+            rewards, last, discounts = self._n_step(idx, n_step, float(gamma), stride)
         next_action_mask = None
         if self.n_actions is not None:
-            bits = self.next_action_mask_bits[idx]
+            bits = self.next_action_mask_bits[last]
             mask = np.unpackbits(bits, axis=1, count=self.n_actions).view(bool)
             next_action_mask = torch.from_numpy(mask)
         return Batch(
             obs=torch.from_numpy(self.obs[idx]),
             actions=torch.from_numpy(self.actions[idx]),
-            rewards=torch.from_numpy(self.rewards[idx]),
-            next_obs=torch.from_numpy(self.next_obs[idx]),
-            terminated=torch.from_numpy(self.terminated[idx].astype(np.float32)),
-            truncated=torch.from_numpy(self.truncated[idx].astype(np.float32)),
+            rewards=torch.from_numpy(rewards),
+            next_obs=torch.from_numpy(self.next_obs[last]),
+            terminated=torch.from_numpy(self.terminated[last].astype(np.float32)),
+            truncated=torch.from_numpy(self.truncated[last].astype(np.float32)),
             next_action_mask=next_action_mask,
+            discounts=None if discounts is None else torch.from_numpy(discounts),
         )
+
+    def _n_step(
+        self, idx: np.ndarray, n_step: int, gamma: float, stride: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Discounted reward sums, last rows and bootstrap discounts of n-step rows."""
+        oldest = self.pos if self.size == self.capacity else 0
+        age = (idx - oldest) % self.capacity  # 0 for the oldest stored row
+        total = self.rewards[idx].astype(np.float64)
+        discount = np.full(idx.shape, gamma)
+        last = idx.copy()
+        going = ~(self.terminated[idx] | self.truncated[idx])
+        for k in range(1, n_step):
+            going &= age + k * stride < self.size  # that step is stored
+            if not going.any():
+                break
+            rows = (last[going] + stride) % self.capacity
+            total[going] += discount[going] * self.rewards[rows]
+            discount[going] *= gamma
+            last[going] = rows
+            going[going] = ~(self.terminated[rows] | self.truncated[rows])
+        return total.astype(np.float32), last, discount.astype(np.float32)
 
     # ------------------------------------------------------------ save/load
     def state_dict(self) -> dict:
