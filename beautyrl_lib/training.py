@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -192,6 +193,7 @@ def train(
     out_dir: str | Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    on_row: Callable[[dict], None] | None = None,
 ) -> TrainResult:
     """Train a DQN recommender on the beauty shop.
 
@@ -205,6 +207,10 @@ def train(
         resume: Continue from ``out_dir/checkpoints/last.pt`` (written by an
             earlier run with the same configuration and seed).
         progress: Show a progress bar.
+        on_row: Called with a copy of each metrics row just after the loop
+            writes it (after that row's evaluation, if any), for example to
+            note when each row was reached. Rows read back on resume are not
+            passed again. ``None`` calls nothing.
 
     Returns:
         The trained agent, the metrics and the output folder.
@@ -225,13 +231,15 @@ def train(
     ):
         if not isinstance(value, kind):
             raise invalid(name, value, f"a {kind.__name__}")
+    if on_row is not None and not callable(on_row):
+        raise invalid("on_row", on_row, "a function taking a metrics row, or None")
     out = None if out_dir is None else Path(out_dir)
     if resume and out is None:
         raise invalid(
             "out_dir", None, "the folder of the run to resume when resume=True"
         )
 
-    run = _Run(shop, dqn, settings, seed, out)
+    run = _Run(shop, dqn, settings, seed, out, on_row)
     if resume:
         run.restore(out / "checkpoints" / "last.pt")
     elif out is not None:
@@ -242,9 +250,9 @@ def train(
 class _Run:
     """State of one training run; ``loop`` advances it to ``total_steps``."""
 
-    def __init__(self, shop, dqn, settings, seed, out) -> None:
+    def __init__(self, shop, dqn, settings, seed, out, on_row=None) -> None:
         self.shop_config, self.dqn_config, self.settings = shop, dqn, settings
-        self.seed, self.out = seed, out
+        self.seed, self.out, self.on_row = seed, out, on_row
         self.vec = VectorShop(shop, num_envs=settings.num_envs, autoreset=True)
         n_products = self.vec.catalog.n_products
         self.agent = DQNAgent(OBS_DIM, n_products, dqn, seed=seed)
@@ -482,6 +490,8 @@ class _Run:
             row.update(self._evaluate())
             self.timing["evaluation"] += time.perf_counter() - start
         self.append_row(row)
+        if self.on_row is not None:
+            self.on_row(dict(row))  # a copy: the callback cannot alter metrics
         if is_eval or last_step:
             if row["eval/mean_return"] > self.best_return:
                 self.best_return = row["eval/mean_return"]

@@ -165,6 +165,40 @@ def test_bad_training_settings(kwargs, message):
         TrainConfig(**kwargs)
 
 
+def test_on_row_receives_every_metrics_row_in_order(tmp_path):
+    seen = []
+
+    def note_then_spoil(row: dict) -> None:
+        seen.append(dict(row))
+        row.clear()  # must not reach the loop's own row
+
+    result = train(
+        SHOP,
+        DQN,
+        _settings(1280),
+        seed=3,
+        out_dir=tmp_path / "hooked",
+        progress=False,
+        on_row=note_then_spoil,
+    )
+    # 1280 steps logged every 320: four rows, the 2nd and 4th with evaluations.
+    assert [row["env_steps"] for row in seen] == [320, 640, 960, 1280]
+    assert [row["eval/mean_return"] is not None for row in seen] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert seen == result.metrics
+
+    # The hook changes nothing train() writes.
+    train(
+        SHOP, DQN, _settings(1280), seed=3, out_dir=tmp_path / "plain", progress=False
+    )
+    plain_csv = (tmp_path / "plain" / "metrics.csv").read_bytes()
+    assert (tmp_path / "hooked" / "metrics.csv").read_bytes() == plain_csv
+
+
 def test_bad_train_arguments(tmp_path):
     with pytest.raises(ConfigError, match=r"seed must be an integer from 0"):
         train(SHOP, DQN, _settings(640), seed=-1)
@@ -172,6 +206,10 @@ def test_bad_train_arguments(tmp_path):
         train(SHOP, DQN, _settings(640), resume=True)
     with pytest.raises(ConfigError, match=r"shop must be a ShopConfig"):
         train("default", DQN, _settings(640))
+    with pytest.raises(
+        ConfigError, match=r"on_row must be a function taking a metrics row, or None"
+    ):
+        train(SHOP, DQN, _settings(640), on_row="print")
     with pytest.raises(CheckpointError, match=r"checkpoint must be an existing"):
         train(SHOP, DQN, _settings(640), out_dir=tmp_path, resume=True)
 
