@@ -42,11 +42,12 @@ trained once per seed; with the default single seed, the figures carry the
 noise of a single run (the 95% intervals cover the evaluation shoppers, not
 the training randomness).
 
-To time our loop's held-out evaluations, ``beautyrl_lib.evaluation.evaluate``
-is wrapped with a stopwatch for the duration of our run, and a logging handler
-notes when the loop writes each metrics row (the article's loop calls an
-evaluator we pass it, so it needs neither). PyTorch uses one thread in every
-run and its one-time start-up is paid before the first run is timed.
+The stopwatch, the warm-up and the timing of our loop are shared with
+``sb3_vs_ours.py`` in ``common.py``: our loop's held-out evaluations are
+booked as evaluation time while it runs, and its ``on_row`` hook notes when
+each metrics row is written (the article's loop calls an evaluator we pass
+it, which does both). PyTorch uses one thread in every run and its one-time
+start-up is paid before the first run is timed.
 
 Usage::
 
@@ -66,17 +67,16 @@ half of ``TrainConfig().total_steps``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import os
 import statistics
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402
+from common import Stopwatch, held_out, train_ours, warm_up_torch  # noqa: E402
 from machine import machine_info, write_json  # noqa: E402
 
 import beautyrl_lib.evaluation as evaluation  # noqa: E402
@@ -85,7 +85,7 @@ from beautyrl_lib.agents.dqn import DQNConfig  # noqa: E402
 from beautyrl_lib.agents.registry import make_policy  # noqa: E402
 from beautyrl_lib.course import article_dqn  # noqa: E402
 from beautyrl_lib.sim import ShopConfig  # noqa: E402
-from beautyrl_lib.training import TrainConfig, train  # noqa: E402
+from beautyrl_lib.training import TrainConfig  # noqa: E402
 
 DEFAULT_STEPS = 6_000
 LONG_STEPS = 150_000
@@ -114,39 +114,7 @@ DIFFERENCES = (
 """How the fully fixed article loop still differs from ours (in the JSON)."""
 
 
-# ---------------------------------------------------------------- stopwatch
-@dataclass
-class Stopwatch:
-    """Wall and CPU time of one run, with held-out evaluations left out."""
-
-    start: float = field(default_factory=time.perf_counter)
-    """``perf_counter`` when the run started (before shop and agent exist)."""
-    start_cpu: float = field(default_factory=time.process_time)
-    """``process_time`` when the run started."""
-    eval_seconds: float = 0.0
-    """Wall seconds spent in held-out evaluations so far."""
-    eval_cpu: float = 0.0
-    """CPU seconds spent in held-out evaluations so far."""
-
-    def train_seconds(self) -> float:
-        """Wall seconds since the start, evaluations excluded."""
-        return time.perf_counter() - self.start - self.eval_seconds
-
-    def train_cpu(self) -> float:
-        """CPU seconds of this process since the start, evaluations excluded."""
-        return time.process_time() - self.start_cpu - self.eval_cpu
-
-    @contextlib.contextmanager
-    def evaluating(self):
-        """Book the time spent inside the ``with`` block as evaluation."""
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            self.eval_seconds += time.perf_counter() - wall
-            self.eval_cpu += time.process_time() - cpu
-
-
+# ---------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class Bench:
     """Settings shared by every run."""
@@ -167,34 +135,18 @@ class Bench:
     """Show progress bars."""
 
 
-def held_out(policy: Policy, bench: Bench) -> float:
-    """Mean return of ``policy`` on the in-training evaluation cohort."""
-    result = evaluation.evaluate(
-        policy, bench.shop, bench.eval_sessions, bench.eval_seed
-    )
-    return float(result.returns.mean())
-
-
-def warm_up_torch() -> None:
-    """Pay PyTorch's one-time start-up (lazy imports of the first optimizer)."""
-    net = torch.nn.Linear(4, 2)
-    for fused in (True, False):
-        optimizer = torch.optim.Adam(net.parameters(), fused=fused)
-        net(torch.zeros(1, 4)).sum().backward()
-        optimizer.step()
-
-
 # ----------------------------------------------------------------- the runs
 def run_article(config: article_dqn.ArticleConfig, seed: int, bench: Bench):
     """Train the article's loop; return its figures and final policy."""
     watch = Stopwatch()
-    evals = []  # (env steps, training seconds, held-out mean return)
 
+    # Each evaluation also ends a speed window: the loop writes no other rows.
     def evaluator(policy: article_dqn.ArticlePolicy) -> float:
         seconds = watch.train_seconds()
         with watch.evaluating():
-            value = held_out(policy, bench)
-        evals.append((policy.agent.env_steps, seconds, value))
+            value = held_out(policy, bench.shop, bench.eval_sessions, bench.eval_seed)
+        watch.rows.append((policy.agent.env_steps, seconds))
+        watch.evals.append((policy.agent.env_steps, seconds, value))
         return value
 
     run = article_dqn.train(
@@ -206,12 +158,9 @@ def run_article(config: article_dqn.ArticleConfig, seed: int, bench: Bench):
         evaluator=evaluator,
         progress=bench.progress,
     )
-    rows = [(steps, seconds) for steps, seconds, _ in evals]
     figures = _figures(
         watch,
         bench,
-        rows=rows,
-        evals=evals,
         env_steps=run.agent.env_steps,
         updates=run.agent.n_updates,
         learning_starts=config.batch_size + 1,
@@ -219,20 +168,6 @@ def run_article(config: article_dqn.ArticleConfig, seed: int, bench: Bench):
     figures["config"] = config.to_dict()
     figures["defects"] = list(config.defects)
     return figures, run.policy()
-
-
-class _RowClock(logging.Handler):
-    """Notes the training seconds at which our loop writes each metrics row."""
-
-    def __init__(self, watch: Stopwatch) -> None:
-        super().__init__(level=logging.INFO)
-        self.watch = watch
-        self.stamps: list[float] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # The loop logs "step N: ..." once per row, after that row's evaluation.
-        if str(record.msg).startswith("step "):
-            self.stamps.append(self.watch.train_seconds())
 
 
 def run_ours(seed: int, bench: Bench):
@@ -246,42 +181,12 @@ def run_ours(seed: int, bench: Bench):
         eval_seed=bench.eval_seed,
     )
     watch = Stopwatch()
-    clock = _RowClock(watch)
-    train_logger = logging.getLogger("beautyrl_lib.training")
-    old_level = train_logger.level
-    train_logger.setLevel(logging.INFO)
-    train_logger.addHandler(clock)
-    original_evaluate = evaluation.evaluate
-
-    def timed_evaluate(*args, **kwargs):
-        with watch.evaluating():
-            return original_evaluate(*args, **kwargs)
-
-    evaluation.evaluate = timed_evaluate
-    try:
-        result = train(
-            bench.shop, DQNConfig(), settings, seed=seed, progress=bench.progress
-        )
-    finally:
-        evaluation.evaluate = original_evaluate
-        train_logger.removeHandler(clock)
-        train_logger.setLevel(old_level)
-
-    if len(clock.stamps) != len(result.metrics):
-        raise RuntimeError(
-            f"{len(clock.stamps)} log records for {len(result.metrics)} metrics "
-            "rows: the training loop's log message changed; update _RowClock"
-        )
-    rows, evals = [], []
-    for row, stamp in zip(result.metrics, clock.stamps, strict=True):
-        rows.append((row["env_steps"], stamp))
-        if row["eval/mean_return"] is not None:
-            evals.append((row["env_steps"], stamp, row["eval/mean_return"]))
+    result = train_ours(
+        watch, bench.shop, DQNConfig(), settings, seed, progress=bench.progress
+    )
     figures = _figures(
         watch,
         bench,
-        rows=rows,
-        evals=evals,
         env_steps=result.agent.env_steps,
         updates=result.agent.n_updates,
         learning_starts=DQNConfig().learning_starts,
@@ -293,22 +198,10 @@ def run_ours(seed: int, bench: Bench):
     return figures, result.policy()
 
 
-def _figures(watch, bench, rows, evals, env_steps, updates, learning_starts):
+def _figures(watch, bench, env_steps, updates, learning_starts):
     seconds, cpu = watch.train_seconds(), watch.train_cpu()
     # Windows between consecutive rows, kept once updates have started.
-    rates = []
-    points = [(0, 0.0), *rows]
-    for (steps0, t0), (steps1, t1) in zip(points, points[1:], strict=False):
-        if steps0 >= learning_starts and t1 > t0:
-            rates.append((steps1 - steps0) / (t1 - t0))
-    reached = next(
-        (
-            {"env_steps": steps, "train_seconds": t}
-            for steps, t, value in evals
-            if value >= bench.greedy_return
-        ),
-        None,
-    )
+    rates = watch.window_rates(learning_starts)
     return {
         "env_steps": env_steps,
         "updates": updates,
@@ -319,8 +212,8 @@ def _figures(watch, bench, rows, evals, env_steps, updates, learning_starts):
         "windows": len(rates),
         "steps_per_s_overall": env_steps / seconds,
         "steps_per_cpu_s": env_steps / cpu,
-        "reached_greedy": reached,
-        "evals": evals,
+        "reached_greedy": watch.first_reaching(bench.greedy_return),
+        "evals": watch.evals,
         "load_average_1min_after": round(os.getloadavg()[0], 2),
     }
 

@@ -46,11 +46,12 @@ never clicked again. To separate that from the rest, the final networks of
 the SB3 runs are also evaluated with the mask applied to their Q-values
 (``sb3-*+mask`` rows); SB3 itself cannot act that way.
 
-To time our loop's held-out evaluations, ``beautyrl_lib.evaluation.evaluate``
-is wrapped with a stopwatch for the duration of our run, and a logging handler
-notes when the loop writes each metrics row. Each run is done once (one
-seed): the figures carry the noise of a single run, and the machine's load
-average is recorded with them.
+The stopwatch, the warm-up and the timing of our loop are shared with
+``article_loop.py`` in ``common.py``: our loop's held-out evaluations are
+booked as evaluation time while it runs, and its ``on_row`` hook notes when
+each metrics row is written. Each run is done once (one seed): the figures
+carry the noise of a single run, and the machine's load average is recorded
+with them.
 
 Usage::
 
@@ -62,12 +63,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import os
 import statistics
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -75,6 +74,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from common import Stopwatch, held_out, train_ours, warm_up_torch  # noqa: E402
 from machine import machine_info, write_json  # noqa: E402
 from stable_baselines3 import DQN  # noqa: E402
 from stable_baselines3.common.callbacks import BaseCallback  # noqa: E402
@@ -86,7 +86,7 @@ from beautyrl_lib.agents.base import Policy, masked_argmax  # noqa: E402
 from beautyrl_lib.agents.dqn import DQNConfig  # noqa: E402
 from beautyrl_lib.agents.registry import make_policy  # noqa: E402
 from beautyrl_lib.sim import BeautyShopEnv, ShopConfig  # noqa: E402
-from beautyrl_lib.training import TrainConfig, train  # noqa: E402
+from beautyrl_lib.training import TrainConfig  # noqa: E402
 
 DEFAULT_STEPS = 80_000
 FINAL_SESSIONS = 2000
@@ -137,84 +137,13 @@ def not_matched(settings: TrainConfig) -> list[str]:
     return notes
 
 
-# --------------------------------------------------------------- timelines
-@dataclass
-class Timeline:
-    """Training wall time of one run, with held-out evaluations left out."""
-
-    start: float = field(default_factory=time.perf_counter)
-    """``perf_counter`` when the run started (before building shop and agent)."""
-    start_cpu: float = field(default_factory=time.process_time)
-    """``process_time`` (CPU seconds of this process) when the run started."""
-    eval_seconds: float = 0.0
-    """Wall seconds spent in held-out evaluations so far."""
-    eval_cpu: float = 0.0
-    """CPU seconds spent in held-out evaluations so far."""
-    rows: list[tuple[int, float]] = field(default_factory=list)
-    """(environment steps, training seconds) at each log row."""
-    evals: list[tuple[int, float, float]] = field(default_factory=list)
-    """(environment steps, training seconds, held-out mean return) per evaluation."""
-
-    def train_seconds(self) -> float:
-        """Wall seconds since the start, evaluations excluded."""
-        return time.perf_counter() - self.start - self.eval_seconds
-
-    def train_cpu(self) -> float:
-        """CPU seconds of this process since the start, evaluations excluded.
-
-        Unlike wall time, this barely changes when other jobs share the CPU.
-        """
-        return time.process_time() - self.start_cpu - self.eval_cpu
-
-    @contextlib.contextmanager
-    def evaluating(self):
-        """Context manager that books the time spent inside it as evaluation."""
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            self.eval_seconds += time.perf_counter() - wall
-            self.eval_cpu += time.process_time() - cpu
-
-    def window_rates(self, learning_starts: int) -> list[float]:
-        """Environment steps per second in each log window starting at or after
-        ``learning_starts`` (before it no gradient step runs)."""
-        rates = []
-        points = [(0, 0.0), *self.rows]
-        for (steps0, t0), (steps1, t1) in zip(points, points[1:], strict=False):
-            if steps0 >= learning_starts and t1 > t0:
-                rates.append((steps1 - steps0) / (t1 - t0))
-        return rates
-
-    def first_reaching(self, threshold: float) -> dict | None:
-        """Steps and training seconds of the first evaluation at or above
-        ``threshold``; None if none reached it."""
-        for steps, seconds, mean_return in self.evals:
-            if mean_return >= threshold:
-                return {"env_steps": steps, "train_seconds": seconds}
-        return None
-
-
-class _RowClock(logging.Handler):
-    """Notes the training seconds at which our loop writes each metrics row."""
-
-    def __init__(self, timeline: Timeline) -> None:
-        super().__init__(level=logging.INFO)
-        self.timeline = timeline
-        self.stamps: list[float] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # The loop logs "step N: ..." once per row, after that row's evaluation.
-        if str(record.msg).startswith("step "):
-            self.stamps.append(self.timeline.train_seconds())
-
-
+# ------------------------------------------------------------ SB3's clock
 class _SB3Clock(BaseCallback):
     """SB3 callback: log-window times and periodic held-out evaluations."""
 
-    def __init__(self, timeline: Timeline, settings: TrainConfig, run_eval) -> None:
+    def __init__(self, watch: Stopwatch, settings: TrainConfig, run_eval) -> None:
         super().__init__()
-        self.timeline, self.settings, self.run_eval = timeline, settings, run_eval
+        self.watch, self.settings, self.run_eval = watch, settings, run_eval
         self.last = 0
 
     def _on_step(self) -> bool:
@@ -226,7 +155,7 @@ class _SB3Clock(BaseCallback):
             return True
         log_every, eval_every = self.settings.log_every, self.settings.eval_every
         if steps // log_every != last // log_every:
-            self.timeline.rows.append((steps, self.timeline.train_seconds()))
+            self.watch.rows.append((steps, self.watch.train_seconds()))
         if steps // eval_every != last // eval_every:
             self.run_eval(steps)
         return True
@@ -330,63 +259,14 @@ class Bench:
 
 
 # ----------------------------------------------------------------- the runs
-def warm_up_torch() -> None:
-    """Pay PyTorch's one-time start-up before any run is timed.
-
-    The first optimizer built in a process imports ``torch._dynamo`` (a second
-    or more); without this, whichever run comes first would pay for it.
-    """
-    net = torch.nn.Linear(4, 2)
-    for fused in (True, False):
-        optimizer = torch.optim.Adam(net.parameters(), fused=fused)
-        net(torch.zeros(1, 4)).sum().backward()
-        optimizer.step()
-
-
-def _held_out(policy: Policy, bench: Bench) -> float:
-    settings = bench.settings
-    result = evaluation.evaluate(
-        policy, bench.shop, settings.eval_sessions, settings.eval_seed
-    )
-    return float(result.returns.mean())
-
-
 def run_ours(bench: Bench) -> tuple[dict, Policy]:
     """Train our DQN with its defaults; return its figures and final policy."""
-    timeline = Timeline()
-    clock = _RowClock(timeline)
-    train_logger = logging.getLogger("beautyrl_lib.training")
-    old_level = train_logger.level
-    train_logger.setLevel(logging.INFO)
-    train_logger.addHandler(clock)
-    original_evaluate = evaluation.evaluate
+    watch = Stopwatch()
+    result = train_ours(watch, bench.shop, DQNConfig(), bench.settings, bench.seed)
+    seconds, cpu = watch.train_seconds(), watch.train_cpu()
 
-    def timed_evaluate(*args, **kwargs):
-        with timeline.evaluating():
-            return original_evaluate(*args, **kwargs)
-
-    evaluation.evaluate = timed_evaluate
-    try:
-        result = train(
-            bench.shop, DQNConfig(), bench.settings, seed=bench.seed, progress=False
-        )
-    finally:
-        evaluation.evaluate = original_evaluate
-        train_logger.removeHandler(clock)
-        train_logger.setLevel(old_level)
-    seconds, cpu = timeline.train_seconds(), timeline.train_cpu()
-
-    if len(clock.stamps) != len(result.metrics):
-        raise RuntimeError(
-            f"{len(clock.stamps)} log records for {len(result.metrics)} metrics "
-            "rows: the training loop's log message changed; update _RowClock"
-        )
-    for row, stamp in zip(result.metrics, clock.stamps, strict=True):
-        timeline.rows.append((row["env_steps"], stamp))
-        if row["eval/mean_return"] is not None:
-            timeline.evals.append((row["env_steps"], stamp, row["eval/mean_return"]))
     figures = _figures(
-        timeline,
+        watch,
         bench,
         env_steps=result.agent.env_steps,
         updates=result.agent.n_updates,
@@ -402,7 +282,7 @@ def run_sb3(bench: Bench, name: str, num_envs: int, kwargs: dict) -> tuple[dict,
     """Train SB3's DQN on ``num_envs`` BeautyShopEnv; return figures and model."""
     settings = bench.settings
     torch.set_num_threads(1)
-    timeline = Timeline()
+    watch = Stopwatch()
     env = make_vec_env(
         BeautyShopEnv,
         n_envs=num_envs,
@@ -414,22 +294,27 @@ def run_sb3(bench: Bench, name: str, num_envs: int, kwargs: dict) -> tuple[dict,
     env.seed(bench.seed * settings.num_envs)
 
     def run_eval(steps: int) -> None:
-        seconds = timeline.train_seconds()
-        with timeline.evaluating():
-            mean_return = _held_out(SB3Policy(model, name), bench)
-        timeline.evals.append((steps, seconds, mean_return))
+        seconds = watch.train_seconds()
+        with watch.evaluating():
+            mean_return = held_out(
+                SB3Policy(model, name),
+                bench.shop,
+                settings.eval_sessions,
+                settings.eval_seed,
+            )
+        watch.evals.append((steps, seconds, mean_return))
 
     model.learn(
         total_timesteps=settings.total_steps,
-        callback=_SB3Clock(timeline, settings, run_eval),
+        callback=_SB3Clock(watch, settings, run_eval),
     )
-    seconds, cpu = timeline.train_seconds(), timeline.train_cpu()
+    seconds, cpu = watch.train_seconds(), watch.train_cpu()
     steps = model.num_timesteps
-    timeline.rows.append((steps, seconds))
+    watch.rows.append((steps, seconds))
     run_eval(steps)
     env.close()
     figures = _figures(
-        timeline,
+        watch,
         bench,
         env_steps=steps,
         updates=model._n_updates,
@@ -441,22 +326,22 @@ def run_sb3(bench: Bench, name: str, num_envs: int, kwargs: dict) -> tuple[dict,
     return figures, model
 
 
-def _figures(timeline, bench, env_steps, updates, seconds, cpu, learning_starts):
-    rates = timeline.window_rates(learning_starts)
+def _figures(watch, bench, env_steps, updates, seconds, cpu, learning_starts):
+    rates = watch.window_rates(learning_starts)
     return {
         "env_steps": env_steps,
         "updates": updates,
         "train_seconds": seconds,
         "train_cpu_seconds": cpu,
         "steps_per_cpu_s": env_steps / cpu,
-        "eval_seconds": timeline.eval_seconds,
+        "eval_seconds": watch.eval_seconds,
         "load_average_1min_after": round(os.getloadavg()[0], 2),
         "steps_per_s_median_window": statistics.median(rates) if rates else None,
         "steps_per_s_overall": env_steps / seconds,
         "windows": len(rates),
-        "reached_greedy": timeline.first_reaching(bench.greedy_return),
-        "log_rows": timeline.rows,
-        "evals": timeline.evals,
+        "reached_greedy": watch.first_reaching(bench.greedy_return),
+        "log_rows": watch.rows,
+        "evals": watch.evals,
     }
 
 
