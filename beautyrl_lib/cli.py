@@ -300,6 +300,7 @@ _TRAIN_OPTIONS = (
     ("--target-update", "target_update", str, "dqn"),
     ("--target-update-interval", "target_update_interval", int, "dqn"),
     ("--tau", "tau", float, "dqn"),
+    ("--huber-delta", "huber_delta", float, "dqn"),
     ("--epsilon-end", "epsilon_end", float, "dqn"),
     ("--epsilon-decay-steps", "epsilon_decay_steps", int, "dqn"),
 )

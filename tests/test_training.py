@@ -1,5 +1,6 @@
 """The training loop: reproducibility, exact resume, safe checkpoints, errors."""
 
+import json
 import pickle
 
 import numpy as np
@@ -270,9 +271,27 @@ def test_cli_train_then_compare_with_the_trained_agent(tmp_path, capsys):
     assert "--out must be a new or empty folder" in capsys.readouterr().err
 
 
+def test_cli_train_options_reach_the_saved_config(tmp_path):
+    out = tmp_path / "run"
+    argv = ["train", "--out", str(out), "--steps", "320", "--num-envs", "16"]
+    argv += ["--log-every", "320", "--eval-every", "320", "--eval-sessions", "20"]
+    argv += ["--learning-starts", "64", "--batch-size", "32", "--hidden", "8"]
+    argv += ["--n-step", "3", "--gradient-steps", "2", "--huber-delta", "5"]
+    argv += ["--no-double-dqn", "--dueling", "--products", "12", "--no-progress"]
+    assert cli.main(argv) == 0
+    saved = json.loads((out / "config.json").read_text())["dqn"]
+    assert saved["n_step"] == 3
+    assert saved["gradient_steps"] == 2
+    assert saved["huber_delta"] == 5.0
+    assert saved["double_dqn"] is False
+    assert saved["dueling"] is True
+    assert saved["hidden"] == [8]
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
+        (["--n-step", "0"], "n_step must be an integer from 1 to 100; got 0"),
         (["--hidden", "a,b"], "--hidden must be comma-separated integers"),
         (["--lr", "-1"], "lr must be"),
         (["--target-update", "sometimes"], "target_update must be"),
