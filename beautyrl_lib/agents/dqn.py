@@ -87,6 +87,19 @@ class DQNConfig:
     250-update target interval diverged, soft target updates (tau 0.01) and a
     discount of 0.95 learned less, and batches of 256 every 8 steps with a
     target copied every 1000 updates learned most for the wall time.
+
+    The Huber threshold matters most. A purchase step earns up to 14 points and
+    most steps earn 0, so the TD targets of a recommendation are mostly small
+    with a rare large one. With ``huber_delta=1`` the loss is nearly an
+    absolute error for those rare targets and pulls Q towards something
+    between their median and their mean: the Q-values of products that
+    sometimes sell come out too low. With ``huber_delta=10`` it stays
+    quadratic for almost every TD error and estimates the mean. On cohort 7
+    (10,000 shoppers) this one change moved seeds 0, 1 and 2 from 2.77 (seed
+    0 at delta 1) to 3.04, 3.01 and 3.19 points against greedy's 2.48.
+    Double DQN and the dueling head gave the same within noise (3.03, 2.98
+    and 3.20 with delta 10) and stay options. n-step returns (n = 3) learned
+    less at delta 1 (2.60 against 2.84 on 2,000 shoppers, seed 0).
     """
 
     gamma: float = 0.99
@@ -112,8 +125,9 @@ class DQNConfig:
     """Gradient steps between two hard copies into the target network."""
     tau: float = 0.005
     """Soft mode: after each update, target = (1 - tau) * target + tau * online."""
-    huber_delta: float = 1.0
-    """TD error beyond which the Huber loss grows linearly instead of quadratically."""
+    huber_delta: float = 10.0
+    """TD error beyond which the Huber loss grows linearly instead of quadratically
+    (points; the shop's rewards reach 14, see the class docstring)."""
     max_grad_norm: float | None = 10.0
     """Gradients are rescaled so their total norm is at most this; None: no clipping."""
     double_dqn: bool = False
