@@ -27,10 +27,10 @@ Figures per run:
   disturb far less than wall time. Held-out evaluations are timed and left
   out of all three;
 * the training wall time (evaluations left out) and the environment steps at
-  which the greedy policy's mean return on a held-out cohort (500 shoppers,
-  ``TrainConfig().eval_seed``), evaluated every ``--eval-every`` steps, first
-  reached the greedy recommender's on the same shoppers; "not reached" when
-  it never did;
+  which the greedy policy's mean return on a held-out cohort
+  (``TrainConfig().eval_sessions`` shoppers of ``TrainConfig().eval_seed``),
+  evaluated every ``--eval-every`` steps, first reached the greedy
+  recommender's on the same shoppers; "not reached" when it never did;
 * the final network's mean return with its bootstrap 95% interval on 2,000
   shoppers of cohort 7 (``beautyrl_lib.evaluation.evaluate``), its paired
   difference to greedy, and ours minus each of the article's runs, on the
@@ -94,20 +94,30 @@ EVALS_PER_RUN = 8
 FINAL_SESSIONS = 2000
 FINAL_SEED = 7
 DEFAULT_JSON = "benchmarks/results/article_loop.json"
+# Our side of DIFFERENCES is read from the defaults, so it follows them.
+_OURS, _LOOP = DQNConfig(), TrainConfig()
+_CLIPPING = (
+    "without gradient clipping"
+    if _OURS.max_grad_norm is None
+    else f"with gradients clipped to norm {_OURS.max_grad_norm:g}"
+)
 DIFFERENCES = (
-    "Shoppers: the article's loop steps one BeautyShopEnv; ours steps 64 "
-    "shoppers at once with VectorShop.",
+    "Shoppers: the article's loop steps one BeautyShopEnv; ours steps "
+    f"{_LOOP.num_envs} shoppers at once with VectorShop.",
     "Updates: the article's loop makes one update of 32 transitions per "
-    "environment step from the 33rd step on; ours one of 256 every 8 steps "
-    "after 5,000 steps.",
+    f"environment step from the 33rd step on; ours one of {_OURS.batch_size} "
+    f"every {_OURS.train_every} steps after {_OURS.learning_starts:,} steps.",
     "Loss and optimiser: mean squared error and Adam at 1e-3 without gradient "
-    "clipping (article), Huber loss and fused Adam at 3e-4 with gradients "
-    "clipped to norm 10 (ours).",
+    f"clipping (article), Huber loss with delta {_OURS.huber_delta:g} and fused "
+    f"Adam at {_OURS.lr:g} {_CLIPPING} (ours).",
     "Network and replay: hidden layers 256 and 128, replay of 10,000 "
-    "(article); 128 and 128, replay of 100,000 (ours).",
+    f"(article); {' and '.join(map(str, _OURS.hidden))}, replay of "
+    f"{_OURS.buffer_size:,} (ours).",
     "Target and epsilon after the fixes: a copy every 500 updates and epsilon "
-    "from 1 to 0.01 over 10,000 steps (article's loop); a copy every 1,000 "
-    "updates and epsilon from 1 to 0.05 over 60,000 steps (ours).",
+    "from 1 to 0.01 over 10,000 steps (article's loop); a copy every "
+    f"{_OURS.target_update_interval:,} updates and epsilon from "
+    f"{_OURS.epsilon_start:g} to {_OURS.epsilon_end:g} over "
+    f"{_OURS.epsilon_decay_steps:,} steps (ours).",
     "Replay sampling: the article's deque is sampled without replacement "
     "(random.sample), the preallocated buffer with replacement.",
 )

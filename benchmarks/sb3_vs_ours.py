@@ -1,17 +1,33 @@
 """Our DQN against Stable-Baselines3's DQN on the same shop and step budget.
 
-Three training runs on the default shop (``ShopConfig()``), each for the same
+Four training runs on the default shop (``ShopConfig()``), each for the same
 number of environment steps (shopper-steps), one after the other in this
-process:
+process (in the order ours, sb3-default, ours-matched, sb3-matched, so the two
+runs of the speed comparison run back to back):
 
 * ``ours``: ``beautyrl_lib.training.train`` with ``DQNConfig()`` and
   ``TrainConfig()`` as they are (64 shoppers stepped at once by ``VectorShop``);
+* ``ours-matched``: the same loop with ``DQNConfig()`` except the options SB3's
+  DQN cannot express, set to what SB3's DQN always does (``SB3_FIXED``: Huber
+  delta 1, hard target copies, no Double DQN, no dueling head, linear
+  epsilon). At the defaults only the Huber delta changes (10 to 1: SB3's loss
+  is smooth L1);
 * ``sb3-default``: ``stable_baselines3.DQN("MlpPolicy", env)`` with every DQN
   argument at SB3's default, on one ``BeautyShopEnv`` (SB3's defaults are
   tuned for one environment: ``train_freq=4`` counts its steps);
 * ``sb3-matched``: SB3's DQN on 64 ``BeautyShopEnv`` in SB3's ``DummyVecEnv``
-  (built by ``make_vec_env``), its arguments set to ours as far as SB3 allows
-  (``matched_sb3_kwargs`` says how each one is converted).
+  (built by ``make_vec_env``), its arguments converted from ``ours-matched``'s
+  configuration (``matched_sb3_kwargs`` says how each one is converted), with
+  the fused Adam ours uses.
+
+Two comparisons are drawn from them:
+
+* speed at the same hyperparameters: environment steps per second of
+  ``ours-matched`` over ``sb3-matched``;
+* time to the greedy recommender's return: ``ours`` (our defaults) against the
+  better of SB3's two runs. An SB3 run that never reaches it counts with its
+  whole training time, a lower bound of its time; when that bound is the
+  better SB3 time, the ratio is an upper bound.
 
 The shoppers are the same: our slot ``i`` starts with the shopper of seed
 ``64 * seed + i`` and SB3's environment ``i`` is reset with that seed too; both
@@ -55,14 +71,15 @@ with them.
 
 Usage::
 
-    python benchmarks/sb3_vs_ours.py              # 80,000 steps, about 4.5 CPU-minutes
-    python benchmarks/sb3_vs_ours.py --long       # 300,000 steps, about 16 CPU-minutes
+    python benchmarks/sb3_vs_ours.py              # 80,000 steps, about 5 CPU-minutes
+    python benchmarks/sb3_vs_ours.py --long       # 300,000 steps, about 18 CPU-minutes
     python benchmarks/sb3_vs_ours.py --steps 20000 --json /tmp/sb3.json
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import time
@@ -92,6 +109,32 @@ DEFAULT_STEPS = 80_000
 FINAL_SESSIONS = 2000
 FINAL_SEED = 7
 SB3_DEFAULT_LEARNING_STARTS = 100
+SB3_RUNS = ("sb3-default", "sb3-matched")
+"""The SB3 runs, the better of which ``ours`` is timed against."""
+RUN_ORDER = ("ours", "ours-matched", "sb3-default", "sb3-matched")
+"""Order of the runs in the table and the JSON (not the order they run in)."""
+SPEED_GOAL = 2.0
+"""Issue 4: ours-matched runs at least this many times sb3-matched's steps/s."""
+TIME_GOAL = 1 / 3
+"""Issue 4: ours reaches greedy in at most this share of the best SB3 time."""
+
+SB3_FIXED = {
+    "target_update": "hard",
+    "double_dqn": False,
+    "dueling": False,
+    "huber_delta": 1.0,
+    "epsilon_schedule": "linear",
+}
+"""DQNConfig fields SB3's DQN cannot set, at the value SB3's DQN always uses.
+
+Its loss is ``smooth_l1_loss`` (Huber with delta 1); its target network moves
+towards the online one only every ``target_update_interval`` environment
+steps (a hard copy at ``tau`` 1), so our soft update after every gradient step
+has no equivalent; its TD target is plain DQN's, its Q-network has no
+dueling head, and its epsilon decays linearly. ``ours-matched`` is
+``DQNConfig()`` with these values.
+"""
+
 NOT_MATCHED = (
     "Action mask: SB3's DQN has none. Its TD target takes the max over every "
     "product, including those already shown in the session (whose Q-values are "
@@ -109,10 +152,10 @@ NOT_MATCHED = (
     "callback, so its in-training evaluations see the network one vector step's "
     "updates (8 at the defaults) earlier than ours does at the same step count; "
     "the final evaluations see the finished networks of both.",
-    "Optimiser: both use Adam with the same learning rate and eps, ours the "
-    "fused implementation, SB3 PyTorch's default; SB3's replay keeps one ring "
-    "per environment (buffer_size // 64 rows of 64) and samples (row, env) "
-    "pairs, ours one ring of single transitions.",
+    "Replay: SB3's keeps one ring per environment (buffer_size // 64 rows of "
+    "64) and samples (row, env) pairs, ours one ring of single transitions. "
+    "Both use fused Adam with the same learning rate and eps in the matched "
+    "runs; sb3-default keeps PyTorch's default Adam.",
     "Environments: SB3 steps 64 separate BeautyShopEnv objects one after "
     "another in Python (DummyVecEnv, each inside SB3's Monitor), ours all 64 "
     "shoppers at once with NumPy (VectorShop); this is part of what is measured.",
@@ -129,9 +172,32 @@ OBS_SCALING_NOTE = (
 """Added to NOT_MATCHED when our loop scales observations."""
 
 
-def not_matched(settings: TrainConfig) -> list[str]:
-    """The differences SB3 cannot match for these loop settings."""
+def sb3_expressible(dqn: DQNConfig) -> DQNConfig:
+    """``dqn`` with every option SB3's DQN cannot express set as SB3 has it."""
+    return replace(dqn, **SB3_FIXED)
+
+
+def changed_for_sb3(dqn: DQNConfig) -> dict[str, list]:
+    """The fields ``sb3_expressible`` changes: name to [ours, SB3's]."""
+    return {
+        name: [getattr(dqn, name), value]
+        for name, value in SB3_FIXED.items()
+        if getattr(dqn, name) != value
+    }
+
+
+def not_matched(settings: TrainConfig, dqn: DQNConfig) -> list[str]:
+    """The differences SB3 cannot match for these loop and agent settings."""
     notes = list(NOT_MATCHED)
+    changes = changed_for_sb3(dqn)
+    if changes:
+        listed = ", ".join(f"{k} {v[0]!r} -> {v[1]!r}" for k, v in changes.items())
+        notes.append(
+            f"Our defaults SB3's DQN cannot express ({listed}): the ours run keeps "
+            "them, ours-matched and sb3-matched use SB3's values. The "
+            "same-hyperparameter speed comparison is ours-matched against "
+            "sb3-matched; the time to greedy compares ours at its defaults."
+        )
     if getattr(settings, "normalize_obs", False):
         notes.append(OBS_SCALING_NOTE)
     return notes
@@ -203,25 +269,24 @@ def matched_sb3_kwargs(dqn: DQNConfig, num_envs: int, steps: int) -> dict:
       ``target_update_interval * train_every / gradient_steps`` env steps;
     * a linear decay over ``epsilon_decay_steps`` is an exploration fraction
       of ``epsilon_decay_steps / steps`` (above 1 the decay simply does not
-      finish, as ours would not).
+      finish, as ours would not);
+    * ``n_step`` is SB3's ``n_steps`` (both stop the sum at a shopper leaving
+      or a truncation and bootstrap after a truncation).
+
+    The optimiser is PyTorch's fused Adam, as ours, passed through
+    ``policy_kwargs``; SB3's own default is the unfused one.
 
     Raises:
-        ValueError: If ``dqn`` uses an option SB3's DQN does not have (soft
-            target updates, Double DQN, dueling, another Huber delta, an
-            exponential epsilon schedule).
+        ValueError: If ``dqn`` uses an option SB3's DQN does not have, that
+            is, differs from ``SB3_FIXED`` (``sb3_expressible`` gives the
+            closest configuration SB3 can match).
     """
-    unmatched = {
-        "target_update": (dqn.target_update, "hard"),
-        "double_dqn": (dqn.double_dqn, False),
-        "dueling": (dqn.dueling, False),
-        "huber_delta": (dqn.huber_delta, 1.0),
-        "epsilon_schedule": (dqn.epsilon_schedule, "linear"),
-    }
-    for name, (value, needed) in unmatched.items():
+    for name, needed in SB3_FIXED.items():
+        value = getattr(dqn, name)
         if value != needed:
             raise ValueError(
                 f"DQNConfig.{name} must be {needed!r} to be matched in SB3; "
-                f"got {value!r}"
+                f"got {value!r} (sb3_expressible sets it)"
             )
     per_vector_step = Fraction(num_envs * dqn.gradient_steps, dqn.train_every)
     return {
@@ -239,14 +304,19 @@ def matched_sb3_kwargs(dqn: DQNConfig, num_envs: int, steps: int) -> dict:
         "exploration_fraction": dqn.epsilon_decay_steps / steps,
         "exploration_initial_eps": dqn.epsilon_start,
         "exploration_final_eps": dqn.epsilon_end,
-        "max_grad_norm": dqn.max_grad_norm,
-        "policy_kwargs": {"net_arch": list(dqn.hidden)},
+        # Ours without clipping (None) is SB3 with a limit never reached.
+        "max_grad_norm": (math.inf if dqn.max_grad_norm is None else dqn.max_grad_norm),
+        "n_steps": dqn.n_step,
+        "policy_kwargs": {
+            "net_arch": list(dqn.hidden),
+            "optimizer_kwargs": {"fused": True},
+        },
     }
 
 
 @dataclass(frozen=True)
 class Bench:
-    """Settings shared by the three runs."""
+    """Settings shared by the four runs."""
 
     shop: ShopConfig
     """The shop every run trains and is evaluated on."""
@@ -259,10 +329,10 @@ class Bench:
 
 
 # ----------------------------------------------------------------- the runs
-def run_ours(bench: Bench) -> tuple[dict, Policy]:
-    """Train our DQN with its defaults; return its figures and final policy."""
+def run_ours(bench: Bench, dqn: DQNConfig) -> tuple[dict, Policy]:
+    """Train our DQN with ``dqn``; return its figures and final policy."""
     watch = Stopwatch()
-    result = train_ours(watch, bench.shop, DQNConfig(), bench.settings, bench.seed)
+    result = train_ours(watch, bench.shop, dqn, bench.settings, bench.seed)
     seconds, cpu = watch.train_seconds(), watch.train_cpu()
 
     figures = _figures(
@@ -272,7 +342,7 @@ def run_ours(bench: Bench) -> tuple[dict, Policy]:
         updates=result.agent.n_updates,
         seconds=seconds,
         cpu=cpu,
-        learning_starts=DQNConfig().learning_starts,
+        learning_starts=dqn.learning_starts,
     )
     figures["timing"] = result.timing
     return figures, result.policy()
@@ -367,6 +437,47 @@ def _ratio(ours: float | None, theirs: float | None) -> float | None:
     return None if ours is None or theirs is None else ours / theirs
 
 
+def speed_ratios(ours: dict, theirs: dict) -> dict:
+    """Steps per second of run ``ours`` over run ``theirs``: median window,
+    overall and per CPU second (None where a figure is missing)."""
+    return {
+        label: _ratio(ours[key], theirs[key])
+        for label, key in (
+            ("median_window", "steps_per_s_median_window"),
+            ("overall", "steps_per_s_overall"),
+            ("cpu", "steps_per_cpu_s"),
+        )
+    }
+
+
+def time_to_greedy(runs: dict) -> dict:
+    """Time to greedy of ``ours`` against the better of the SB3 runs.
+
+    An SB3 run that never reached greedy would have needed more than its whole
+    training time, so that time stands in for it as a lower bound. When the
+    better SB3 run is such a bound (``best_sb3_reached`` False),
+    ``ours_over_best_sb3`` is an upper bound of the true ratio.
+    """
+    sb3 = {}
+    for name in SB3_RUNS:
+        reached = runs[name]["reached_greedy"]
+        if reached is None:
+            sb3[name] = (runs[name]["train_seconds"], False)
+        else:
+            sb3[name] = (reached["train_seconds"], True)
+    best = min(sb3, key=lambda name: sb3[name][0])
+
+    ours = runs["ours"]["reached_greedy"]
+    ours_seconds = None if ours is None else ours["train_seconds"]
+    return {
+        "ours_seconds": ours_seconds,
+        "best_sb3_run": best,
+        "best_sb3_seconds": sb3[best][0],
+        "best_sb3_reached": sb3[best][1],
+        "ours_over_best_sb3": _ratio(ours_seconds, sb3[best][0]),
+    }
+
+
 def _seconds(reached: dict | None) -> str:
     if reached is None:
         return "not reached"
@@ -387,6 +498,81 @@ def _vs_greedy(final: dict) -> str:
     return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
+def _times(ratios: dict) -> dict[str, str]:
+    return {k: "n/a" if v is None else f"{v:.1f}x" for k, v in ratios.items()}
+
+
+def _speed_verdict(ratios: dict) -> str:
+    labels = {"median_window": "median windows", "overall": "overall", "cpu": "CPU"}
+    met = [
+        label
+        for key, label in labels.items()
+        if ratios[key] is not None and ratios[key] >= SPEED_GOAL
+    ]
+    if not met:
+        return "not met"
+    if len(met) == len(ratios):
+        return "met on all three figures"
+    return f"met on {' and '.join(met)} only"
+
+
+def _time_line(claim: dict) -> str:
+    best, theirs = claim["best_sb3_run"], claim["best_sb3_seconds"]
+    if claim["best_sb3_reached"]:
+        sb3 = f"{best}'s {theirs:.0f} s"
+    else:
+        sb3 = (
+            f"more than {theirs:.0f} s ({best} had not reached it when its "
+            f"{theirs:.0f} s of training ended)"
+        )
+    line = (
+        "Time to greedy, ours at its defaults against the better SB3 run: "
+        f"ours {claim['ours_seconds']:.0f} s against {sb3}, "
+    )
+    ratio = claim["ours_over_best_sb3"]
+    if claim["best_sb3_reached"]:
+        verdict = "met" if ratio <= TIME_GOAL else "not met"
+        return line + f"{ratio:.2f} of the time; goal at most 1/3: {verdict}."
+    if ratio <= TIME_GOAL:
+        return line + f"under {ratio:.2f} of the time; goal at most 1/3: met."
+    return (
+        line + f"under {ratio:.2f} of the time; goal at most 1/3: not decided "
+        "by this budget (the SB3 runs stopped before reaching greedy)."
+    )
+
+
+def claims(result: dict) -> list[str]:
+    """Issue 4's two comparisons, one paragraph each, from a result."""
+    if "ours_matched_over_sb3_matched" not in result:
+        # A result recorded before ours-matched existed: its ours ran then
+        # with the Huber delta SB3 uses, so its ratio is the matched one.
+        ratio = _times(result["ours_over_sb3_matched"])
+        return [
+            f"Ours over sb3-matched, environment steps per second: "
+            f"{ratio['median_window']} (median windows), {ratio['overall']} "
+            f"(overall), {ratio['cpu']} (per CPU second)."
+        ]
+
+    speed = result["ours_matched_over_sb3_matched"]
+    ratio = _times(speed)
+    lines = [
+        "Same hyperparameters (ours-matched over sb3-matched), environment "
+        f"steps per second: {ratio['median_window']} (median windows), "
+        f"{ratio['overall']} (overall), {ratio['cpu']} (per CPU second); goal "
+        f"at least {SPEED_GOAL:g}x: {_speed_verdict(speed)}.",
+    ]
+    claim = result["time_to_greedy"]
+    if claim["ours_seconds"] is None:
+        lines.append(
+            "Time to greedy: ours at its defaults did not reach greedy within the "
+            "budget, so the goal (at most 1/3 of the better SB3 run's time) is "
+            "not met by this run."
+        )
+    else:
+        lines.append(_time_line(claim))
+    return lines
+
+
 def markdown(result: dict) -> str:
     """The result as a Markdown table with a few lines of context."""
     s = result["settings"]
@@ -399,6 +585,17 @@ def markdown(result: dict) -> str:
         f"{result['greedy']['eval_return']:.3f}. Final: mean return [95% interval] "
         f"on {FINAL_SESSIONS} shoppers of cohort {FINAL_SEED}; vs greedy: paired "
         "difference on the same shoppers.",
+    ]
+    changes = s.get("ours_matched_changes")
+    if changes:
+        listed = ", ".join(f"{k} {v[1]!r} (ours {v[0]!r})" for k, v in changes.items())
+        lines += [
+            "",
+            f"ours-matched: our loop with our defaults except {listed}, what "
+            "SB3's DQN always does; sb3-matched: SB3 with its arguments "
+            "converted from ours-matched.",
+        ]
+    lines += [
         "",
         "| run | envs | steps/s (median window) | steps/s (overall) "
         "| steps per CPU-s | updates | time to greedy | final return | vs greedy |",
@@ -422,16 +619,12 @@ def markdown(result: dict) -> str:
     lines.append(
         f"| greedy (reference) | | | | | | | {_final(result['greedy']['final'])} | |"
     )
-    ratio = {
-        k: "n/a" if v is None else f"{v:.1f}x"
-        for k, v in result["ours_over_sb3_matched"].items()
-    }
+
+    for paragraph in claims(result):
+        lines += ["", paragraph]
     lines += [
         "",
-        f"Ours over sb3-matched, environment steps per second: "
-        f"{ratio['median_window']} (median windows), "
-        f"{ratio['overall']} (overall), {ratio['cpu']} (per CPU "
-        "second). Wall-time figures slow down when other jobs share the machine "
+        "Wall-time figures slow down when other jobs share the machine "
         f"(1-minute load average {result['machine']['load_average_1min']} at the "
         "start); CPU seconds much less so.",
     ]
@@ -485,20 +678,25 @@ def main(argv: list[str] | None = None) -> dict:
     bench = Bench(shop, settings, args.seed, float(greedy_eval.returns.mean()))
     print(f"greedy on the training-time cohort: {bench.greedy_return:.3f}", flush=True)
 
-    runs, with_mask = {}, {}
-    matched = matched_sb3_kwargs(DQNConfig(), settings.num_envs, steps)
+    # The two runs of the speed comparison run back to back, so a change in
+    # the machine's load between them is as small as it can be.
+    ours_dqn = DQNConfig()
+    matched_dqn = sb3_expressible(ours_dqn)
+    matched = matched_sb3_kwargs(matched_dqn, settings.num_envs, steps)
     plans = (
-        ("ours", None, None),
+        ("ours", settings.num_envs, ours_dqn),
         ("sb3-default", args.sb3_default_envs, {}),
+        ("ours-matched", settings.num_envs, matched_dqn),
         ("sb3-matched", settings.num_envs, matched),
     )
-    for name, num_envs, kwargs in plans:
+    runs, with_mask = {}, {}
+    for name, num_envs, setup in plans:
         print(f"training {name} for {steps:,} steps ...", flush=True)
-        if kwargs is None:
-            figures, policy = run_ours(bench)
-            figures["num_envs"] = settings.num_envs
+        if isinstance(setup, DQNConfig):
+            figures, policy = run_ours(bench, setup)
+            figures["num_envs"] = num_envs
         else:
-            figures, model = run_sb3(bench, name, num_envs, kwargs)
+            figures, model = run_sb3(bench, name, num_envs, setup)
             policy = SB3Policy(model, name)
             with_mask[f"{name}+mask"] = final_figures(
                 SB3Policy(model, f"{name}+mask", use_mask=True), shop, greedy_final
@@ -511,8 +709,8 @@ def main(argv: list[str] | None = None) -> dict:
             f"final {_final(figures['final'])}",
             flush=True,
         )
+    runs = {name: runs[name] for name in RUN_ORDER}
 
-    ours, theirs = runs["ours"], runs["sb3-matched"]
     result = {
         "benchmark": "sb3_vs_ours",
         "machine": info,
@@ -527,7 +725,9 @@ def main(argv: list[str] | None = None) -> dict:
             "final_sessions": FINAL_SESSIONS,
             "final_seed": FINAL_SEED,
             "torch_threads": 1,
-            "dqn": DQNConfig().to_dict(),
+            "dqn": ours_dqn.to_dict(),
+            "dqn_matched": matched_dqn.to_dict(),
+            "ours_matched_changes": changed_for_sb3(ours_dqn),
             "sb3_default_kwargs": {},
             "sb3_matched_kwargs": {
                 k: list(v) if isinstance(v, tuple) else v for k, v in matched.items()
@@ -539,15 +739,12 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "runs": runs,
         "sb3_with_mask": with_mask,
-        "ours_over_sb3_matched": {
-            label: _ratio(ours[key], theirs[key])
-            for label, key in (
-                ("median_window", "steps_per_s_median_window"),
-                ("overall", "steps_per_s_overall"),
-                ("cpu", "steps_per_cpu_s"),
-            )
-        },
-        "not_matched": not_matched(settings),
+        "ours_matched_over_sb3_matched": speed_ratios(
+            runs["ours-matched"], runs["sb3-matched"]
+        ),
+        "ours_over_sb3_matched": speed_ratios(runs["ours"], runs["sb3-matched"]),
+        "time_to_greedy": time_to_greedy(runs),
+        "not_matched": not_matched(settings, ours_dqn),
         "wall_seconds": time.perf_counter() - started,
     }
     print()
