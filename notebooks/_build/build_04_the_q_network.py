@@ -24,8 +24,9 @@ CELLS = [
         3. compute Q-values for a batch of shoppers from the vector shop;
         4. write the TD target and see why a shopper who *left* and a session *cut at
            the horizon* are treated differently (exercise 2);
-        5. compare the Huber loss with the squared error on an outlier and write the
-           Huber loss (exercise 3);
+        5. compare the Huber loss with the squared error on an outlier, see why its
+           threshold must suit the shop's rewards, and write the Huber loss
+           (exercise 3);
         6. fit a Q-network to a fixed batch of shop transitions with a frozen target
            network, and check against the simulator's hidden truth what it learned.
 
@@ -33,12 +34,13 @@ CELLS = [
         observation and action mask); PyTorch basics: tensors, `nn.Module`, one training
         step with an optimiser (`zero_grad`, `backward`, `step`).
 
-        **Time:** about 50 minutes. Running every cell takes about 15 seconds.
+        **Time:** about 50 minutes. Running every cell takes about 20 seconds.
         """
     ),
     code(
         """
         import copy
+        from functools import partial
 
         import matplotlib.pyplot as plt
         import numpy as np
@@ -419,25 +421,29 @@ CELLS = [
         $$L_\delta(x) = \begin{cases} \tfrac12 x^2 & |x| \le \delta \\ \delta\,\big(|x| - \tfrac12 \delta\big) & |x| > \delta \end{cases}$$
 
         so no single TD error pulls harder than $\delta$. The two parts meet at
-        $|x| = \delta$ with the same value and slope. The course uses $\delta = 1$
-        point (`CONFIG.huber_delta`); the article's snippet uses the squared error
-        (`nn.MSELoss`).
+        $|x| = \delta$ with the same value and slope. Which $\delta$ to choose depends
+        on the size of the errors that matter, so the plot shows two: $\delta = 1$
+        point, the default of PyTorch's `huber_loss` and the usual choice in DQN code
+        written for Atari games, whose rewards are clipped to ±1; and the course's
+        $\delta$ = `CONFIG.huber_delta`. The dotted line marks the TD error of a
+        purchase.
         """
     ),
     code(
         """
-        x = np.linspace(-4, 4, 401)
-        delta = CONFIG.huber_delta
-        huber = checks_dqn.ref_huber_loss(x, delta)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+        x = np.linspace(-15, 15, 601)  # TD errors (points)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
         left.plot(x, 0.5 * x**2, label="squared error ½x²")
-        left.plot(x, huber, label=f"Huber, δ = {delta:g}")
-        left.set_title("Loss of one TD error")
-        left.set(xlabel="TD error x (points)", ylabel="loss (points²)")
         right.plot(x, x, label="squared error")
-        right.plot(x, np.clip(x, -delta, delta), label="Huber")
-        right.set_title("Its pull on Q (the gradient)")
-        right.set(xlabel="TD error x (points)", ylabel="-dL/dQ (points)")
+        for delta in (1.0, CONFIG.huber_delta):
+            left.plot(x, checks_dqn.ref_huber_loss(x, delta), label=f"Huber, δ = {delta:g}")
+            right.plot(x, np.clip(x, -delta, delta), label=f"Huber, δ = {delta:g}")
+        for ax in (left, right):
+            ax.axvline(14, color="grey", ls=":", label="a purchase, x = 14")
+        left.set(title="Loss of one TD error", xlabel="TD error x (points)",
+                 ylabel="loss (points²)")
+        right.set(title="Its pull on Q (the gradient)", xlabel="TD error x (points)",
+                  ylabel="-dL/dQ (points)")
         left.legend()
         right.legend()
         plt.show()
@@ -445,10 +451,11 @@ CELLS = [
     ),
     md(
         r"""
-        What to see: on the left the two losses agree for errors up to $\delta = 1$;
-        beyond, the Huber loss grows in a straight line. On the right, the pull of the
-        squared error keeps growing with the error, while the Huber pull stops at
-        $\pm\delta$.
+        What to see: on the left, each Huber loss agrees with the squared error up to
+        its $\delta$ and then grows in a straight line. On the right, the pull of the
+        squared error keeps growing with the error, while each Huber pull stops at
+        $\pm\delta$. At a purchase, $\delta = 1$ keeps a fourteenth of the squared
+        error's pull, $\delta = 10$ keeps ten fourteenths.
 
         Now a batch of eight transitions whose targets the network already predicts
         within a few tenths of a point, except one surprise purchase with a TD error of
@@ -458,8 +465,11 @@ CELLS = [
     code(
         """
         td_errors = torch.tensor([0.3, -0.2, 0.1, -0.4, 0.2, 13.5, -0.1, 0.3])
-        for name, loss_fn in [("squared error", torch.nn.functional.mse_loss),
-                              ("Huber", torch.nn.functional.huber_loss)]:
+        losses = {"squared error": torch.nn.functional.mse_loss}
+        for delta in (1.0, CONFIG.huber_delta):
+            huber = partial(torch.nn.functional.huber_loss, delta=delta)
+            losses[f"Huber, δ = {delta:g}"] = huber
+        for name, loss_fn in losses.items():
             q = torch.zeros(8, requires_grad=True)
             loss_fn(q, td_errors).backward()  # targets = errors, since Q = 0
             share = q.grad[5].abs() / q.grad.abs().sum()
@@ -468,11 +478,67 @@ CELLS = [
     ),
     md(
         r"""
-        With the squared error, one transition out of eight decides 89% of the update;
-        with Huber it still pulls hardest, but the other seven keep a say. The Adam
-        optimiser rescales the step size per parameter, which softens the difference
-        in size, but not in direction. The price of Huber: a large, *real* difference
-        is learned more slowly, because every step moves at most $\delta$'s worth.
+        With the squared error, one transition out of eight decides 89% of the update.
+        Huber with $\delta = 1$ cuts the purchase's share to 38%, so the other seven
+        keep a say; with $\delta = 10$ the purchase still causes 86%, because its error
+        of 13.5 is only a little beyond the threshold. The Adam optimiser rescales the
+        step size per parameter, which softens differences in size, but not in
+        direction.
+
+        Is capping the purchase's pull a protection or a loss? That depends on what
+        the large error is. If it is noise, say a next-state value the target network
+        got badly wrong, capping it protects the network. In the shop, though, most
+        large errors are the purchases themselves, and they are the signal: a
+        recommendation's Q-value should be what it earns *on average*, and that
+        average is made mostly of its rare purchases.
+
+        To see the cost, fit a single number, the "Q-value" of one recommendation,
+        to 10,000 of its TD targets: 0 points when the shopper does not buy, which
+        happens 93% of the time, and between 10 and 14 points when she does. The
+        fitted number is the one with the lowest mean loss among candidates 0.000,
+        0.005, ..., 2.000 points. Q-learning needs the **mean**, the expected return.
+        """
+    ),
+    code(
+        """
+        rng = np.random.default_rng(SEED)
+        sells = rng.random(10_000) < 0.07  # 7% of the shoppers buy
+        targets_one = np.where(sells, rng.uniform(10.0, 14.0, size=10_000), 0.0)
+        candidates = np.linspace(0.0, 2.0, 401)  # (401,) constants to try (points)
+        errors = targets_one[None, :] - candidates[:, None]  # (401, 10000)
+        print(f"mean {targets_one.mean():.3f}, median {np.median(targets_one):.3f}")
+        fits = {"squared error": 0.5 * errors**2}
+        for delta in (1.0, CONFIG.huber_delta):
+            fits[f"Huber, δ = {delta:g}"] = checks_dqn.ref_huber_loss(errors, delta)
+        for name, loss in fits.items():
+            print(f"{name:<14} fits {candidates[loss.mean(axis=1).argmin()]:.3f} points")
+        """
+    ),
+    md(
+        r"""
+        The squared error fits 0.840 points, the mean up to the 0.005-point steps of
+        the candidates: minimising the squared error gives the mean. Huber with
+        $\delta = 1$ fits 0.075 points, less than a tenth of the mean and close to the
+        median of 0. Beyond its threshold every target pulls with the same force 1,
+        however large it is, so the 93% of zeros, each pulling down with the fitted
+        value $c$, balance the 7% of purchases already where $0.93\,c = 0.07 \times 1$,
+        at $c \approx 0.075$. A product bought by 7% of the shoppers it is shown to
+        would be valued as if fewer than 1 in 100 bought it, and a recommender that
+        ranks by Q would pass over exactly the products that sometimes sell. Huber
+        with $\delta = 10$ fits 0.745 points, 88% of the mean: still a little low,
+        because the purchases' errors of 10 to 14 points are capped at 10, but close.
+
+        That is why the course uses $\delta = 10$ points (`CONFIG.huber_delta`): large
+        enough that a purchase keeps most of its pull, small enough that much larger
+        errors, such as those of next-state values gone wrong early in training, are
+        still capped. The difference shows in training. A DQN trained with the
+        course's settings (`python -m beautyrl_lib train --out DIR --seed N
+        --huber-delta D`) and then compared on the 10,000 shoppers of cohort 7
+        (`python -m beautyrl_lib compare --sessions 10000 --seed 7`) earned 2.77
+        points per session with $\delta = 1$ (seed 0), and 3.04, 3.01 and 3.19 with
+        $\delta = 10$ (seeds 0, 1 and 2), against 2.48 for the greedy recommender.
+        The article's snippet uses the squared error (`nn.MSELoss`), which is Huber
+        with $\delta = \infty$: it fits the mean exactly and caps nothing.
 
         ### Exercise 3: the Huber loss
 
@@ -561,9 +627,8 @@ CELLS = [
         held_out_batch = held_out.sample(len(held_out))  # fixed: 4,096 draws from it
         y = batch_targets(held_out_batch)
         grid = np.linspace(0.0, 1.0, 101)  # candidate constants (points)
-        constant_losses = [
-            torch.nn.functional.huber_loss(torch.full_like(y, c), y).item() for c in grid
-        ]
+        huber = partial(torch.nn.functional.huber_loss, delta=CONFIG.huber_delta)
+        constant_losses = [huber(torch.full_like(y, c), y).item() for c in grid]
         constant_loss = min(constant_losses)  # the best single prediction for everyone
         print(f"held-out loss of the best constant: {constant_loss:.3f}")
         """
@@ -620,11 +685,11 @@ CELLS = [
         left.plot(checkpoints, held_out_losses, "o-", ms=3, label="held-out shoppers")
         left.axhline(constant_loss, color="grey", ls="--", label="best constant, held out")
         left.set_title("Loss while fitting Q")
-        left.set(xlabel="gradient step", ylabel="Huber loss (points²)", ylim=(0.10, 0.22))
+        left.set(xlabel="gradient step", ylabel="Huber loss (points²)", ylim=(0.30, 0.80))
         right.plot(checkpoints, correlations, "o-", ms=3, color="C2")
         right.set(title="Agreement with the hidden truth", xlabel="gradient step",
                   ylabel="correlation of Q with E[reward]", ylim=(-0.3, 0.7))
-        left.legend(loc="upper left")
+        left.legend(loc="lower left")
         plt.show()
         """
     ),
@@ -633,17 +698,19 @@ CELLS = [
         What to see: on the left, the held-out loss falls within the first 100 steps
         to the dashed line of the best constant and then stays on it; the training
         curve wanders above and below, because one purchase more or less in a batch of
-        256 changes its loss by about 0.05. The loss cannot go to zero: the same
-        shopper shown the same product sometimes buys and mostly does not, so the best
-        any network can do is predict the *average*, and almost all of the loss is
-        this noise. Judged by its loss, the network is no better than a constant. On
-        the right, the same steps tell a different story: the correlation with the
-        true expected reward starts near zero, where the random initial weights put
-        it, and climbs to between 0.3 and 0.4 within about 150 steps. The
-        network has learned which products are promising for which shoppers,
-        including shoppers it never saw, from transitions that mostly earned nothing.
-        The correlation stays far from 1, wavering between 0.32 and 0.39 for the rest
-        of the run: the 19,200 transitions are few and noisy, and the observation does not reveal everything about a shopper.
+        256 changes its loss by about a third: a purchase's TD error of about 14
+        points costs $10 \times (14 - 5) = 90$, shared by 256 transitions. The loss
+        cannot go to zero: the same shopper shown the same product sometimes buys and
+        mostly does not, so the best any network can do is predict the *average*, and
+        almost all of the loss is this noise. Judged by its loss, the network is no
+        better than a constant. On the right, the same steps tell a different story:
+        the correlation with the true expected reward starts near zero, where the
+        random initial weights put it, and climbs to between 0.3 and 0.4 within about
+        150 steps. The network has learned which products are promising for which
+        shoppers, including shoppers it never saw, from transitions that mostly earned
+        nothing. The correlation stays far from 1, wavering between 0.35 and 0.40 for
+        the rest of the run: the 19,200 transitions are few and noisy, and the
+        observation does not reveal everything about a shopper.
 
         The lesson reaches beyond this notebook: in RL a falling loss is not the goal,
         and a flat loss does not mean nothing was learned. Notebook 06 judges a DQN by
@@ -673,8 +740,12 @@ CELLS = [
           **cut at the horizon** bootstraps through the truncation. A finished
           session's transition ends on its own last observation, never on the next
           shopper's first.
-        - The **Huber loss** is the squared error for small TD errors and linear for
-          large ones, so a surprise purchase cannot take over the gradient.
+        - The **Huber loss** is the squared error for TD errors up to $\delta$ and
+          linear beyond, so no single transition pulls harder than $\delta$. A small
+          $\delta$ also changes *what* Q estimates: with rare large rewards,
+          $\delta = 1$ fits near their median instead of their mean and undervalues
+          products that sometimes sell. The course uses $\delta = 10$ points, which keeps most
+          of a purchase's pull and caps only larger errors.
         - With a **frozen target network**, fitting Q is supervised regression. On
           random-policy data it learns the expected immediate reward, visibly
           correlated with the simulator's hidden truth, while the loss stays far from
