@@ -352,7 +352,7 @@ def dqn_loss(
     q_values: torch.Tensor,
     actions: torch.Tensor,
     td_targets: torch.Tensor,
-    delta: float = 1.0,
+    delta: float = 10.0,
 ) -> torch.Tensor:
     """Mean Huber loss between Q(obs, action taken) and the TD targets.
 
@@ -363,7 +363,8 @@ def dqn_loss(
         q_values: float tensor (B, n_actions) from the online network.
         actions: int64 tensor (B,) of the actions taken.
         td_targets: float tensor (B,), computed without gradient.
-        delta: Where the loss turns from quadratic to linear (> 0).
+        delta: Where the loss turns from quadratic to linear (> 0); the
+            default is DQNConfig's, 10 points.
 
     Returns:
         Scalar tensor.
