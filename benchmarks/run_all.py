@@ -13,6 +13,11 @@ Scripts, in order: ``shop_throughput.py``, ``article_loop.py`` (when present),
 defines ``markdown(result) -> str`` renders its own table; for the others a
 table is built from the ``rows`` of their JSON.
 
+Some results come from commands this script does not run (``EXTRA_RESULTS``,
+such as ``article_loop.py``'s time-to-greedy run, see the README): when their
+JSON file is in ``benchmarks/results/``, its table follows the script's own
+under the same heading, rendered the same way.
+
 Usage::
 
     python benchmarks/run_all.py                  # every default run (README: times)
@@ -42,6 +47,13 @@ TITLES = {
     "time_breakdown": "Where our training time goes",
     "sb3_vs_ours": "Our DQN against Stable-Baselines3",
 }
+EXTRA_RESULTS = {
+    "article_loop": {
+        "article_loop_to_greedy": "Time to greedy with a longer budget",
+    },
+}
+"""Per script, further result files (name: subtitle) written by commands of
+the README that this script does not run; each is rendered if present."""
 
 
 def run_script(name: str, long: bool) -> tuple[bool, float]:
@@ -109,10 +121,27 @@ def throughput_markdown(result: dict) -> str:
 
 
 def section(name: str) -> str | None:
-    """The Markdown of one benchmark from its JSON, or None if there is none."""
+    """The Markdown of one benchmark from its JSON files, or None if there are
+    none: its own result, then each of its ``EXTRA_RESULTS`` under a subtitle."""
+    parts = []
     path = RESULTS / f"{name}.json"
-    if not path.is_file():
+    if path.is_file():
+        parts.append(result_markdown(name, path))
+    for extra, subtitle in EXTRA_RESULTS.get(name, {}).items():
+        extra_path = RESULTS / f"{extra}.json"
+        if extra_path.is_file():
+            body = result_markdown(name, extra_path)
+            parts.append(
+                f"#### {subtitle} (`benchmarks/results/{extra}.json`)\n\n{body}"
+            )
+    if not parts:
         return None
+    body = "\n\n".join(parts)
+    return f"### {TITLES.get(name, name)} (`benchmarks/{name}.py`)\n\n{body}"
+
+
+def result_markdown(name: str, path: Path) -> str:
+    """One result file of script ``name`` as Markdown, with when it was run."""
     with open(path) as f:
         result = json.load(f)
     module = load_module(name)
@@ -130,7 +159,7 @@ def section(name: str) -> str | None:
             f"\n\n(Run {machine['date_utc']} UTC, 1-minute load average "
             f"{machine['load_average_1min']} at its start.)"
         )
-    return f"### {TITLES.get(name, name)} (`benchmarks/{name}.py`)\n\n{body}"
+    return body
 
 
 def recorded_machine(names: list[str]) -> dict:
