@@ -39,7 +39,7 @@ PyTorch runs on one thread (``DQNConfig.torch_threads``).
 Usage::
 
     python benchmarks/time_breakdown.py            # 100,000 steps, about 1 CPU-minute
-    python benchmarks/time_breakdown.py --long     # 300,000 steps, about 3 CPU-minutes
+    python benchmarks/time_breakdown.py --long     # 200,000 steps, about 2.5 CPU-min
     python benchmarks/time_breakdown.py --steps 20000 --json /tmp/breakdown.json
 """
 

@@ -63,7 +63,7 @@ CELLS = [
         from beautyrl_lib.sim.observation import split_observation
         from beautyrl_lib.sim.shoppers import AGE_BRACKETS
 
-        FULL_RUN = False  # True: the course's full run (300,000 steps, a few CPU minutes)
+        FULL_RUN = False  # True: the course's full run (200,000 steps, about three CPU minutes)
         SEED = 0  # seeds the DQN run and the baselines' training shoppers
         COHORT_SEED = 7  # the held-out shoppers every recommender is compared on
         CONFIG = dqn.DQNConfig()  # the course's DQN settings
@@ -431,7 +431,7 @@ CELLS = [
         `training.train(shop, dqn, settings, seed, out_dir, progress)` runs the whole
         loop. `settings` is a `TrainConfig`: how many environment steps to train for,
         how many shoppers at once, and how often to log and evaluate. The course's
-        full run, `TrainConfig()`, takes 300,000 steps, a few CPU minutes. Here we
+        full run, `TrainConfig()`, takes 200,000 steps, about three CPU minutes. Here we
         train for 80,000 steps (about a minute) with one change to the DQN
         settings: the target network is copied every 500 updates instead of 1000. A
         short run makes only about 9,400 updates; copying twice as often gives the
@@ -552,10 +552,10 @@ CELLS = [
         steps. The Q-values overestimate, more and more: the max in the TD target picks
         whichever next Q-value happens to be too high (section 1), and each update
         passes some of that excess on. The course's full run (`python -m beautyrl_lib
-        train --out DIR --seed 0`) shows where this goes: its mean Q reaches 6.7 points
-        at 300,000 steps while its held-out return stays near 3.4; in the same run with
+        train --out DIR --seed 0`) shows where this goes: its mean Q reaches 5.0 points
+        at 200,000 steps while its held-out return is 3.3; in the same run with
         `--double-dqn --dueling` (Double DQN's target is built against this bias) the
-        mean Q ends at 3.5. The recommendations depend on which product has the highest
+        mean Q ends at 3.4. The recommendations depend on which product has the highest
         Q-value, not on how high it is, so the held-out return could still improve; read
         the Q-values below as a ranking more than as points to expect. (A max that also
         saw products already shown would make the Q-values grow without bound; see the
@@ -835,7 +835,7 @@ CELLS = [
 
         Set `FULL_RUN = True` in the first code cell and run the notebook again: the
         training cell then uses `TrainConfig()` and the course's `DQNConfig()`,
-        300,000 environment steps, a few CPU minutes. The same run from a terminal,
+        200,000 environment steps, about three CPU minutes. The same run from a terminal,
         then the comparison on 10,000 held-out shoppers of cohort 7:
 
         ```bash
@@ -845,9 +845,9 @@ CELLS = [
 
         `train` shows a progress bar and writes the run folder of section 5 into
         `runs/dqn`; `compare` loads `runs/dqn/checkpoints/best.pt` through the spec
-        `dqn:runs/dqn`. With seed 0 the DQN scores 3.04 [2.91, 3.16] points per
+        `dqn:runs/dqn`. With seed 0 the DQN scores 2.92 [2.80, 3.05] points per
         session there, against 2.48 [2.37, 2.58] for greedy, 2.16 for the bandit,
-        1.71 for popularity and 1.04 for random; seeds 1 and 2 score 3.01 and 3.19.
+        1.71 for popularity and 1.04 for random; seeds 1 and 2 score 3.05 and 3.15.
         The README's "Reference results" section lists what full runs reach.
 
         **Limits of this notebook.** The training run is short and its seed was chosen:

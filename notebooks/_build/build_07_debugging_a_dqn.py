@@ -693,7 +693,7 @@ CELLS = [
           2.34 on those shoppers, so "time to greedy" is "not reached" everywhere.
           On the final shoppers ours is 0.22 below greedy, with a paired interval
           [-0.45, +0.01] that does not rule out a tie. The budget is far too small
-          for our DQN, whose full run in notebook 06 takes 300,000 steps. `--long`
+          for our DQN, whose full run in notebook 06 takes 200,000 steps. `--long`
           gives every version 150,000 steps, which takes the article's loop hours.
 
         ### Ten times the budget: time to greedy
