@@ -299,7 +299,10 @@ def markdown(result: dict) -> str:
     lines = [
         f"Our DQN at the default settings, {r['env_steps']:,} environment steps "
         f"({r['updates']:,} updates of batch {s['batch_size']}), seed {s['seed']}, "
-        f"{r['wall_seconds']:.1f} s wall. Gradient updates take {share:.0%} of "
+        f"{r['wall_seconds']:.1f} s wall: "
+        f"{r['env_steps'] / r['wall_seconds']:,.0f} environment steps and "
+        f"{r['updates'] / r['wall_seconds']:,.0f} gradient updates per second. "
+        f"Gradient updates take {share:.0%} of "
         f"the wall time, which {verdict} issue 4's goal of "
         f"{TARGET_UPDATE_SHARE:.0%}. Not included: PyTorch's one-time start-up "
         f"in a fresh process ({r['torch_first_use_seconds']:.1f} s, mostly "
