@@ -71,7 +71,7 @@ with them.
 
 Usage::
 
-    python benchmarks/sb3_vs_ours.py              # 80,000 steps, about 5 CPU-minutes
+    python benchmarks/sb3_vs_ours.py              # 40,000 steps, about 4 minutes
     python benchmarks/sb3_vs_ours.py --long       # 200,000 steps, about 12 CPU-minutes
     python benchmarks/sb3_vs_ours.py --steps 20000 --json /tmp/sb3.json
 """
@@ -105,7 +105,7 @@ from beautyrl_lib.agents.registry import make_policy  # noqa: E402
 from beautyrl_lib.sim import BeautyShopEnv, ShopConfig  # noqa: E402
 from beautyrl_lib.training import TrainConfig  # noqa: E402
 
-DEFAULT_STEPS = 80_000
+DEFAULT_STEPS = 40_000
 FINAL_SESSIONS = 2000
 FINAL_SEED = 7
 SB3_DEFAULT_LEARNING_STARTS = 100
