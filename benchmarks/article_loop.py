@@ -93,7 +93,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 from common import Stopwatch, held_out, train_ours, warm_up_torch  # noqa: E402
-from machine import machine_info, write_json  # noqa: E402
+from machine import machine_info, report  # noqa: E402
 
 import beautyrl_lib.evaluation as evaluation  # noqa: E402
 from beautyrl_lib.agents.base import Policy  # noqa: E402
@@ -583,12 +583,7 @@ def main(argv: list[str] | None = None) -> dict:
         "differences_after_all_fixes": list(DIFFERENCES),
         "wall_seconds": time.perf_counter() - started,
     }
-    print()
-    print(markdown(result))
-    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(result, markdown(result), args.json)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,13 @@ def write_json(path: str | Path, result: dict) -> None:
     with open(path, "w") as f:
         json.dump(result, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def report(result: dict, table: str, json_path: str | Path | None) -> dict:
+    """Print a benchmark's table and wall time; write its JSON when asked."""
+    print()
+    print(table)
+    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
+    if json_path:
+        write_json(json_path, result)
+    return result

@@ -92,7 +92,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from common import Stopwatch, held_out, train_ours, warm_up_torch  # noqa: E402
-from machine import machine_info, write_json  # noqa: E402
+from machine import machine_info, report  # noqa: E402
 from stable_baselines3 import DQN  # noqa: E402
 from stable_baselines3.common.callbacks import BaseCallback  # noqa: E402
 from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
@@ -747,12 +747,7 @@ def main(argv: list[str] | None = None) -> dict:
         "not_matched": not_matched(settings, ours_dqn),
         "wall_seconds": time.perf_counter() - started,
     }
-    print()
-    print(markdown(result))
-    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(result, markdown(result), args.json)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from machine import machine_info, write_json  # noqa: E402
+from machine import machine_info, report  # noqa: E402
 
 from beautyrl_lib.agents.dqn import (  # noqa: E402
     DQNAgent,
@@ -398,11 +398,7 @@ def main(argv: list[str] | None = None) -> dict:
         "figures": figures,
         "wall_seconds": time.perf_counter() - started,
     }
-    print(markdown(result))
-    print(f"\nwall time of this benchmark: {result['wall_seconds']:.0f} s")
-    if args.json:
-        write_json(args.json, result)
-    return result
+    return report(result, markdown(result), args.json)
 
 
 if __name__ == "__main__":
