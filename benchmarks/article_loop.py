@@ -1,19 +1,20 @@
 """The source article's training loop against ours, and what each fix changes.
 
 Runs, on the default shop (``ShopConfig()``) and the same budget of
-environment steps (shopper-steps), one after the other in this process:
+environment steps (shopper-steps), one after the other in this process, by
+default two runs, and with ``--ladder`` eight:
 
 * ``article``: ``beautyrl_lib.course.article_dqn.train`` with every defect of
   the article's snippet (``ArticleConfig()``): one shopper at a time, one
   update of 32 transitions per step, the target copied after every update,
   no stop at a shopper leaving, epsilon x 0.995 per update, no seed, a deque
   of tuples turned into tensors at every update, no action mask;
-* six more runs of the same loop, each with one more fix than the previous
-  (``article_dqn.cumulative_fixes()``): target copied every 500 updates,
-  no bootstrap past a shopper leaving, epsilon on a linear schedule over
-  environment steps, every random stream seeded, the preallocated
-  ``ReplayBuffer``, the action mask. The fixed epsilon schedule falls from 1
-  to 0.01 over the first half of the budget (``--epsilon-steps``);
+* with ``--ladder`` only, six more runs of the same loop, each with one more
+  fix than the previous (``article_dqn.cumulative_fixes()``): target copied
+  every 500 updates, no bootstrap past a shopper leaving, epsilon on a linear
+  schedule over environment steps, every random stream seeded, the
+  preallocated ``ReplayBuffer``, the action mask. The fixed epsilon schedule
+  falls from 1 to 0.01 over the first half of the budget (``--epsilon-steps``);
 * ``ours``: ``beautyrl_lib.training.train`` with ``DQNConfig()`` and
   ``TrainConfig()`` as they are except the step budget and the evaluation
   interval (64 shoppers at once, an update of 256 every 8 steps, and so on).
@@ -51,33 +52,39 @@ start-up is paid before the first run is timed.
 
 Usage::
 
-    python benchmarks/article_loop.py              # 6,000 steps per run, seed 0
-    python benchmarks/article_loop.py --long       # 150,000 steps per run
+    python benchmarks/article_loop.py            # article and ours, 24,000 steps
+    python benchmarks/article_loop.py --ladder   # all eight runs, 6,000 steps
+    python benchmarks/article_loop.py --long     # article and ours, 150,000 steps
     python benchmarks/article_loop.py --steps 3000 --seeds 0,1 --json /tmp/a.json
     python benchmarks/article_loop.py --steps 60000 --variants all-fixes,ours \
         --json benchmarks/results/article_loop_to_greedy.json
+
+The default run answers issue 4's question, the article's loop against ours on
+final return and on wall time to greedy's return, within five minutes: the
+article's loop runs at one to two hundred environment steps per second here,
+so 24,000 steps take it two to three minutes, while ours, whose defaults
+collect 5,000 steps before the first update, first reaches greedy's return at
+about 21,000 steps. It writes ``benchmarks/results/article_loop.json``.
+
+``--ladder`` is the table of notebook 07: every fix's worth, at 6,000 steps
+per run so that the eight runs fit in about six minutes (no run reaches
+greedy's return in so few steps). It writes
+``benchmarks/results/article_loop_ladder.json``.
 
 ``--variants`` trains only some of the runs, always in the order above whatever
 order they are named in: ``article`` (the unfixed loop), ``fixes-1`` to
 ``fixes-5`` (the loop with the first one to five fixes), ``all-fixes`` (all
 six), ``ours``, or a run's full label as printed in the table
-(``"+ action mask"`` is ``all-fixes``). The issue-4 verdict compares the
-first of the article's runs that ran with ours, and is left out when either is
-missing. A subset still writes to ``--json``, by default the full table's
-file; give it another path to keep that table. The last command above is the
-time-to-greedy run: at 6,000 steps no run reaches greedy's return (ours starts
-learning at 5,000 steps), ours needed about 60,000 steps in
-``sb3_vs_ours.py``'s reference run, and the article's loop is too slow to run
-all eight runs that long in a short session, so this one trains only the fully
-fixed loop and ours.
+(``"+ action mask"`` is ``all-fixes``). It writes to ``--json`` like the
+default run, so give it another path to keep that file. The issue-4 verdict
+compares the first of the article's runs that ran with ours, and is left out
+when either is missing. The last command above trains the fully fixed loop
+and ours for 60,000 steps each: whether the fixed loop catches up with a
+longer budget.
 
-The article's loop runs at one to three hundred environment steps per second
-on the reference machine, so the default run takes about 5 minutes (longer
-when other jobs share the machine) and ``--long`` one and a half hours or
-more. The default budget is small: our DQN's defaults collect 5,000 steps
-before their first update and decay epsilon over 60,000, so at 6,000 steps
-it has barely started learning. ``--long`` gives every run 150,000 steps,
-half of ``TrainConfig().total_steps``.
+``--long`` gives each run 150,000 steps, three quarters of
+``TrainConfig().total_steps``: about a quarter of an hour for each run of the
+article's loop, two hours or more with ``--ladder``.
 """
 
 from __future__ import annotations
@@ -104,13 +111,16 @@ from beautyrl_lib.errors import ConfigError, invalid  # noqa: E402
 from beautyrl_lib.sim import ShopConfig  # noqa: E402
 from beautyrl_lib.training import TrainConfig  # noqa: E402
 
-DEFAULT_STEPS = 6_000
+DEFAULT_STEPS = 24_000
+DEFAULT_VARIANTS = "article,ours"
+LADDER_STEPS = 6_000
 LONG_STEPS = 150_000
 LONG_SEEDS = (0,)
 EVALS_PER_RUN = 8
 FINAL_SESSIONS = 2000
 FINAL_SEED = 7
 DEFAULT_JSON = "benchmarks/results/article_loop.json"
+LADDER_JSON = "benchmarks/results/article_loop_ladder.json"
 OURS = "ours"
 ALL_FIXES = "all-fixes"
 # Our side of DIFFERENCES is read from the defaults, so it follows them.
@@ -336,6 +346,8 @@ def markdown(result: dict) -> str:
             "The article's DQN loop, made runnable, with its fixes added one at "
             "a time, against our DQN"
         )
+    elif variants == ["article", OURS]:
+        what = "The article's DQN loop, made runnable, against our DQN"
     else:
         named = ", ".join(f"`{label}`" for label in variants)
         what = f"Only these runs of the article-loop benchmark (`--variants`): {named}"
@@ -445,7 +457,11 @@ def main(argv: list[str] | None = None) -> dict:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--steps", type=int, default=None, help=f"budget (default {DEFAULT_STEPS:,})"
+        "--steps",
+        type=int,
+        default=None,
+        help=f"budget per run (default {DEFAULT_STEPS:,}; {LADDER_STEPS:,} with "
+        f"--ladder; {LONG_STEPS:,} with --long)",
     )
     parser.add_argument(
         "--seeds", default=None, help="comma-separated training seeds (default 0)"
@@ -468,22 +484,34 @@ def main(argv: list[str] | None = None) -> dict:
         help="steps of the article loop's fixed epsilon schedule (default: budget / 2)",
     )
     parser.add_argument(
+        "--ladder",
+        action="store_true",
+        help="train all eight runs: the article's loop, each fix added in turn, ours",
+    )
+    parser.add_argument(
         "--variants",
         default=None,
         help="comma-separated runs to train, in training order whatever the order "
         "given: article, fixes-1 to fixes-5, all-fixes, ours, or a full label "
-        "(default: all)",
+        f"(default: {DEFAULT_VARIANTS}; every run with --ladder)",
     )
     parser.add_argument(
         "--json",
-        default=DEFAULT_JSON,
-        help="write the results here (also for a --variants subset: give another "
-        "path to keep the full table)",
+        default=None,
+        help=f"write the results here (default: {DEFAULT_JSON}, or {LADDER_JSON} "
+        "with --ladder)",
     )
     parser.add_argument("--progress", action="store_true", help="progress bars")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    steps = args.steps or (LONG_STEPS if args.long else DEFAULT_STEPS)
+    if args.ladder and args.variants is not None:
+        parser.error("--ladder trains every run; give either it or --variants")
+    if args.steps is not None and args.steps < 2:
+        parser.error(f"--steps must be at least 2; got {args.steps}")
+    default_steps = LADDER_STEPS if args.ladder else DEFAULT_STEPS
+    steps = args.steps or (LONG_STEPS if args.long else default_steps)
+    variants = None if args.ladder else (args.variants or DEFAULT_VARIANTS)
+    json_path = args.json or (LADDER_JSON if args.ladder else DEFAULT_JSON)
     if args.seeds:
         seeds = tuple(int(seed) for seed in args.seeds.split(","))
     else:
@@ -495,9 +523,9 @@ def main(argv: list[str] | None = None) -> dict:
     base = article_dqn.ArticleConfig(epsilon_decay_steps=epsilon_steps)
     plans = list(article_dqn.cumulative_fixes(base))
     plans.append((OURS, None))
-    if args.variants is not None:
+    if variants is not None:
         try:
-            chosen = select_variants(args.variants, [label for label, _ in plans])
+            chosen = select_variants(variants, [label for label, _ in plans])
         except ConfigError as error:
             parser.error(str(error))
         plans = [(label, config) for label, config in plans if label in chosen]
@@ -583,7 +611,7 @@ def main(argv: list[str] | None = None) -> dict:
         "differences_after_all_fixes": list(DIFFERENCES),
         "wall_seconds": time.perf_counter() - started,
     }
-    return report(result, markdown(result), args.json)
+    return report(result, markdown(result), json_path)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ defines ``markdown(result) -> str`` renders its own table; for the others a
 table is built from the ``rows`` of their JSON.
 
 Some results come from commands this script does not run (``EXTRA_RESULTS``,
-such as ``article_loop.py``'s time-to-greedy run, see the README): when their
-JSON file is in ``benchmarks/results/``, its table follows the script's own
-under the same heading, rendered the same way.
+such as ``article_loop.py --ladder``, see the README): when their JSON file is
+in ``benchmarks/results/``, its table follows the script's own under the same
+heading, rendered the same way.
 
 Usage::
 
@@ -49,7 +49,8 @@ TITLES = {
 }
 EXTRA_RESULTS = {
     "article_loop": {
-        "article_loop_to_greedy": "Time to greedy with a longer budget",
+        "article_loop_ladder": "Every fix added in turn",
+        "article_loop_to_greedy": "The fully fixed loop with a longer budget",
     },
 }
 """Per script, further result files (name: subtitle) written by commands of
