@@ -101,26 +101,6 @@ def rows_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def throughput_markdown(result: dict) -> str:
-    """Table of ``shop_throughput.py``'s rows (it has no markdown function)."""
-    lines = [
-        f"Random actions, median of {result['repeats']} timed runs; "
-        "shopper-steps per second.",
-        "",
-        "| products | batch | vector shop | single env | Python loop of envs "
-        "| vector / single |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in result["rows"]:
-        lines.append(
-            f"| {row['n_products']:,} | {row['batch']:,} | "
-            f"{row['vector_steps_per_s']:,.0f} | {row['single_env_steps_per_s']:,.0f} "
-            f"| {row['python_loop_steps_per_s']:,.0f} | "
-            f"{row['vector_over_single']:.0f}x |"
-        )
-    return "\n".join(lines)
-
-
 def section(name: str) -> str | None:
     """The Markdown of one benchmark from its JSON files, or None if there are
     none: its own result, then each of its ``EXTRA_RESULTS`` under a subtitle."""
@@ -148,8 +128,6 @@ def result_markdown(name: str, path: Path) -> str:
     module = load_module(name)
     if hasattr(module, "markdown"):
         body = module.markdown(result)
-    elif name == "shop_throughput":
-        body = throughput_markdown(result)
     elif isinstance(result.get("rows"), list) and result["rows"]:
         body = rows_table(result["rows"])
     else:
