@@ -52,6 +52,9 @@ EXTRA_RESULTS = {
         "article_loop_ladder": "Every fix added in turn",
         "article_loop_to_greedy": "The fully fixed loop with a longer budget",
     },
+    "sb3_vs_ours": {
+        "sb3_vs_ours_long": "The full training budget (`--long`)",
+    },
 }
 """Per script, further result files (name: subtitle) written by commands of
 the README that this script does not run; each is rendered if present."""

@@ -72,7 +72,7 @@ with them.
 Usage::
 
     python benchmarks/sb3_vs_ours.py              # 40,000 steps, about 4 minutes
-    python benchmarks/sb3_vs_ours.py --long       # 200,000 steps, about 12 CPU-minutes
+    python benchmarks/sb3_vs_ours.py --long       # 200,000 steps, about 15 minutes
     python benchmarks/sb3_vs_ours.py --steps 20000 --json /tmp/sb3.json
 """
 
